@@ -1,0 +1,200 @@
+# parinit: an SMP x86-64 research kernel.
+#
+#   make            build/kernel.elf
+#   make iso        build/parinit.iso (GRUB, BIOS + UEFI)
+#   make netboot    build/tftp/ (GRUB netboot tree, BIOS core.0 + x86_64-efi)
+#   make run        boot the default experiments in QEMU and print the results
+#   make test       host unit tests, fuzzers, QEMU integration tests
+#   make bench      experiment matrix -> results/latest/
+#
+# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, MATRIX, TESTS.
+MAKEFLAGS += -rR --no-print-directory
+.SUFFIXES:
+
+CROSS_COMPILE ?=
+CC            ?= gcc
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+LD            := $(CROSS_COMPILE)ld
+NM            := $(CROSS_COMPILE)nm
+NASM          ?= nasm
+HOSTCC        ?= gcc
+FUZZCC        ?= clang
+PYTHON        ?= python3
+
+CMDLINE  ?=
+QEMU_SMP ?= 2
+QEMU_MEM ?= 4G
+MATRIX   ?= quick
+
+B := build
+
+# --- kernel ----------------------------------------------------------------
+KDIRS := boot arch/x86_64 mm smp drivers experiments lib
+KSRCS_C   := $(filter-out $(KEXCLUDE),$(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c))))
+KSRCS_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
+KOBJS := $(patsubst %.c,$(B)/k/%.o,$(KSRCS_C)) $(patsubst %.asm,$(B)/k/%.o,$(KSRCS_ASM)) \
+	$(B)/k/gen/font.o
+
+override KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+	-mno-red-zone -mcmodel=kernel -fno-omit-frame-pointer -fno-common \
+	-fno-strict-aliasing -fno-builtin-printf -O2 -g -Wall -Wextra -Werror \
+	-Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter \
+	-MMD -MP -I. -DKERNEL $(EXTRA_CFLAGS)
+ifeq ($(findstring clang,$(CC)),clang)
+override KCFLAGS += --target=x86_64-pc-none-elf -Wno-unused-command-line-argument
+endif
+# Vector registers are used only in files named *_simd.c (copy, fill and
+# init kernels). Everything else, interrupt handlers included, is built
+# general-registers-only, so no handler needs to save SSE/AVX state.
+KCFLAGS_GPR  := -mgeneral-regs-only
+KCFLAGS_SIMD := -msse2
+
+override KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	--no-warn-rwx-segments -T linker.ld
+
+all: $(B)/kernel.elf
+
+# The framebuffer font comes from grub-common (GNU Unifont ASCII).
+$(B)/gen/font.c: tools/genfont.sh | deps-iso
+	@mkdir -p $(dir $@)
+	sh tools/genfont.sh > $@
+
+$(B)/k/gen/font.o: $(B)/gen/font.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) $(KCFLAGS_GPR) -c $< -o $@
+
+$(B)/k/%_simd.o: %_simd.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) $(KCFLAGS_SIMD) -c $< -o $@
+
+$(B)/k/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) $(KCFLAGS_GPR) -c $< -o $@
+
+$(B)/k/%.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -I. -MD $(@:.o=.d) -MP $< -o $@
+
+# Two-pass link: the symbol table (for backtraces) sits in its own section
+# after .bss, so filling it in does not move any other symbol.
+$(B)/kernel.elf: $(KOBJS) linker.ld tools/gensyms.sh
+	@mkdir -p $(B)
+	sh tools/gensyms.sh /dev/null > $(B)/ksyms0.asm
+	$(NASM) -f elf64 $(B)/ksyms0.asm -o $(B)/ksyms0.o
+	$(LD) $(KLDFLAGS) -o $(B)/kernel0.elf $(KOBJS) $(B)/ksyms0.o
+	$(NM) -n $(B)/kernel0.elf | sh tools/gensyms.sh - > $(B)/ksyms.asm
+	$(NASM) -f elf64 $(B)/ksyms.asm -o $(B)/ksyms.o
+	$(LD) $(KLDFLAGS) -Map $(B)/kernel.map -o $@ $(KOBJS) $(B)/ksyms.o
+	@$(NM) -n $(B)/kernel0.elf | grep -v ' ksyms\| _kernel_end' | awk '{print $$1,$$3}' > $(B)/syms0.txt
+	@$(NM) -n $@ | grep -v ' ksyms\| _kernel_end' | awk '{print $$1,$$3}' > $(B)/syms1.txt
+	@cmp -s $(B)/syms0.txt $(B)/syms1.txt || { echo "symbols moved between link passes"; exit 1; }
+
+# --- boot media ------------------------------------------------------------
+GRUB_CFG_GEN := sh boot/grub/mkcfg.sh
+
+$(B)/cmdline.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
+
+iso: $(B)/parinit.iso
+$(B)/parinit.iso: $(B)/kernel.elf $(B)/cmdline.stamp boot/grub/mkcfg.sh | deps-iso
+	rm -rf $(B)/isodir && mkdir -p $(B)/isodir/boot/grub
+	cp $(B)/kernel.elf $(B)/isodir/boot/kernel.elf
+	$(GRUB_CFG_GEN) '$(CMDLINE)' /boot/kernel.elf > $(B)/isodir/boot/grub/grub.cfg
+	grub-mkrescue -o $@ $(B)/isodir 2> $(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
+
+netboot: $(B)/tftp/.stamp
+$(B)/tftp/.stamp: $(B)/kernel.elf $(B)/cmdline.stamp boot/grub/mkcfg.sh | deps-iso
+	rm -rf $(B)/tftp && mkdir -p $(B)/tftp/boot/grub
+	grub-mknetdir --net-directory=$(B)/tftp --subdir=boot/grub \
+		-d /usr/lib/grub/i386-pc > /dev/null
+	grub-mknetdir --net-directory=$(B)/tftp --subdir=boot/grub \
+		-d /usr/lib/grub/x86_64-efi > /dev/null
+	cp $(B)/kernel.elf $(B)/tftp/kernel.elf
+	$(GRUB_CFG_GEN) '$(CMDLINE)' /kernel.elf > $(B)/tftp/boot/grub/grub.cfg
+	touch $@
+
+# --- running ---------------------------------------------------------------
+run: $(B)/parinit.iso | deps-run
+	tools/qemu-run --iso $(B)/parinit.iso --smp $(QEMU_SMP) --mem $(QEMU_MEM)
+
+# --- host unit tests and fuzzers ---------------------------------------------
+# Each tests/host/*.mk adds itself:  HOST_TESTS += name ; name_SRCS := ... ;
+# optional name_SAN := thread (default address,undefined).
+# FUZZERS += name ; fuzz_name_SRCS := ...
+HOST_TESTS :=
+FUZZERS    :=
+include $(sort $(wildcard tests/host/*.mk))
+
+override HCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fno-omit-frame-pointer -I. -DHOST -pthread
+HOST_BINS := $(addprefix $(B)/host/test_,$(HOST_TESTS))
+FUZZ_BINS := $(addprefix $(B)/fuzz/fuzz_,$(FUZZERS))
+HOST_COMMON := lib/report.c lib/printf.c tests/host/host_platform.c
+
+define host_rule
+$(B)/host/test_$(1): $$($(1)_SRCS) $(HOST_COMMON) $$(wildcard */*.h */*/*.h) Makefile
+	@mkdir -p $$(dir $$@)
+	$$(HOSTCC) $$(HCFLAGS) -fsanitize=$$(or $$($(1)_SAN),address$$(comma)undefined) \
+		-fno-sanitize-recover=all $$($(1)_SRCS) $(HOST_COMMON) -o $$@ -lm
+endef
+define fuzz_rule
+$(B)/fuzz/fuzz_$(1): $$(fuzz_$(1)_SRCS) $$(wildcard */*.h) Makefile
+	@mkdir -p $$(dir $$@)
+	$$(FUZZCC) -std=gnu11 -O1 -g -I. -DHOST -DFUZZ -fsanitize=fuzzer,address,undefined \
+		$$(fuzz_$(1)_SRCS) -o $$@
+endef
+comma := ,
+$(foreach t,$(HOST_TESTS),$(eval $(call host_rule,$(t))))
+$(foreach t,$(FUZZERS),$(eval $(call fuzz_rule,$(t))))
+
+FUZZ_SECONDS ?= 10
+host-test: $(HOST_BINS)
+	@tools/run-host-tests $(HOST_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@for f in $(FUZZ_BINS); do \
+		mkdir -p $(B)/fuzz/corpus-$$(basename $$f); \
+		echo "fuzz: $$f ($(FUZZ_SECONDS)s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+		  $(B)/fuzz/corpus-$$(basename $$f) > $(B)/fuzz/$$(basename $$f).log 2>&1 \
+		  || { tail -40 $(B)/fuzz/$$(basename $$f).log; exit 1; }; \
+	done; echo "fuzz: $(words $(FUZZ_BINS)) fuzzers ran clean"
+
+# --- integration -------------------------------------------------------------
+TESTS ?= all
+qemu-test: $(B)/kernel.elf | deps-run deps-iso
+	$(PYTHON) tools/qemu-tests --cases $(TESTS)
+
+test: | deps-test
+	$(MAKE) all
+	$(MAKE) host-test
+	$(MAKE) fuzz
+	$(MAKE) qemu-test
+	$(MAKE) tools-test
+
+tools-test: $(B)/kernel.elf | deps-run deps-iso
+	$(PYTHON) tools/test-tools
+
+bench: $(B)/kernel.elf | deps-run deps-iso deps-bench
+	$(PYTHON) tools/bench --matrix $(MATRIX)
+
+compare-linux: $(B)/kernel.elf | deps-run deps-iso
+	$(PYTHON) tools/compare-linux
+
+# --- dependencies: install missing Debian packages (as root) -----------------
+deps-iso:   ; @tools/deps iso
+deps-run:   ; @tools/deps run
+deps-test:  ; @tools/deps test
+deps-bench: ; @tools/deps bench
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all iso netboot run test host-test fuzz qemu-test tools-test bench \
+	compare-linux clean FORCE deps-iso deps-run deps-test deps-bench
+FORCE:
+
+-include $(KOBJS:.o=.d)

@@ -1,0 +1,95 @@
+/* kmain(): the boot script. GRUB -> boot/entry.asm (long mode) -> here:
+ * consoles, CPU features, memory map, page tables, ACPI, time, CPUs,
+ * command line, experiments, verdict, exit. One step per line; the order
+ * matters where a comment says so. */
+#include "boot/boot.h"
+#include "boot/memory.h"
+#include "boot/multiboot2.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpufeatures.h"
+#include "arch/x86_64/mmu.h"
+#include "arch/x86_64/traps.h"
+#include "arch/x86_64/tsc.h"
+#include "drivers/console.h"
+#include "drivers/fbcon.h"
+#include "drivers/power.h"
+#include "drivers/serial.h"
+#include "lib/printf.h"
+#include "lib/report.h"
+#include "mm/memblock.h"
+#include "smp/percpu.h"
+
+#define MBI_MAX_SIZE (1ull * MiB)   /* sanity bound on total_size */
+
+struct boot_info boot;
+
+/* Bad input: say what was wrong and leave with status 3. */
+void __noreturn boot_fail(const char *what, const char *why)
+{
+	kprintf("parinit: %s: %s\n", what, why);
+	kprintf("parinit: verdict FAIL\n");
+	machine_exit(EXIT_FAIL);
+}
+
+static void parse_boot_info(uint32_t magic, uint64_t mbi_phys)
+{
+	const char *err = NULL;
+	const uint32_t *hdr = phys_to_virt(mbi_phys);
+	uint64_t avail;
+
+	if (magic != MB2_BOOTLOADER_MAGIC)
+		boot_fail("boot", "not started by a Multiboot2 loader");
+	if (mbi_phys & (MB2_INFO_ALIGN - 1))
+		boot_fail("multiboot2", "boot information is not 8-byte aligned");
+	/* Read total_size only to bound the parser; it re-validates it. */
+	avail = MIN((uint64_t)hdr[0], MBI_MAX_SIZE);
+	if (mb2_parse(hdr, avail, &boot.mb, &err))
+		boot_fail("multiboot2", err);
+	boot.mbi_phys = mbi_phys;
+}
+
+static void setup_framebuffer(void)
+{
+	const struct mb2_framebuffer *f = &boot.mb.fb;
+	struct fb_info fb;
+
+	if (!boot.mb.has_fb || f->type != MB2_FB_RGB)
+		return;
+	fb = (struct fb_info){ phys_to_virt(f->addr), f->pitch, f->width,
+			       f->height, f->bpp };
+	boot.fb_console = fbcon_init(&fb);
+}
+
+static void setup_memory(void)
+{
+	const char *err = NULL;
+	uint64_t fb_size = boot.mb.has_fb ?
+		(uint64_t)boot.mb.fb.pitch * boot.mb.fb.height : 0;
+
+	if (boot_memory_init(&boot.mb, boot.mbi_phys, boot.mb.total_size, &err))
+		boot_fail("memory", err);
+	/* Needs memblock (table pages) and CPU features (1 GiB pages). */
+	if (kernel_map_init(boot.mb.fb.addr, fb_size, &err))
+		boot_fail("paging", err);
+}
+
+void kmain(uint32_t magic, uint64_t mbi_phys);
+void kmain(uint32_t magic, uint64_t mbi_phys)
+{
+	tsc_mark_boot();
+	serial_init();
+	cpu_features_detect();
+	cpu_enable_simd();
+	idt_init();                 /* exceptions report from here on */
+	parse_boot_info(magic, mbi_phys);
+	setup_memory();             /* after this, only the direct map */
+	percpu_area[0].index = 0;
+	percpu_prepare(&percpu_area[0]);   /* needs vmap (IST stacks) */
+	percpu_install(&percpu_area[0]);
+	setup_framebuffer();        /* needs the direct map */
+	boot_banner();
+	boot_parse_options();       /* bad command line: status 3 */
+	boot_platform_init();       /* ACPI, time, CPUs, nodes */
+	boot_report();              /* the {"experiment":"boot"} line */
+	machine_exit(boot_run_experiments() ? EXIT_FAIL : EXIT_PASS);
+}

@@ -1,0 +1,29 @@
+/* The boot CPU's view of physical memory: the memblock map built from the
+ * boot information, and the kernel's own page tables over it. */
+#ifndef BOOT_MEMORY_H
+#define BOOT_MEMORY_H
+#include "boot/multiboot2.h"
+
+struct boot_memory {
+	uint64_t ram_bytes;        /* usable RAM the firmware reported */
+	uint64_t ram_end;          /* end of the highest usable range */
+	uint64_t trampoline_phys;  /* one page below 1 MiB for AP start-up */
+	const char *source;        /* "multiboot2 mmap", "EFI mmap", "meminfo" */
+	unsigned ranges;           /* usable ranges before reservations */
+};
+
+extern struct boot_memory boot_mem;
+
+/* Fills memblock from the boot information (memory map, else EFI memory
+ * map, else basic meminfo) and reserves low memory, the kernel image and
+ * the boot information itself. Returns 0, or -1 with *err set. */
+int boot_memory_init(const struct mb2_info *mb, uint64_t mbi_phys,
+		     uint64_t mbi_size, const char **err);
+/* Builds the final kernel page tables (direct map of all RAM, kernel image
+ * with per-section permissions, guard page under the boot stack) and
+ * switches to them. fb_phys/fb_size: framebuffer to map too (0 = none). */
+int kernel_map_init(uint64_t fb_phys, uint64_t fb_size, const char **err);
+/* Early page-table allocator (memblock, below 4 GiB while the early direct
+ * map is in use). */
+extern struct pt_alloc boot_pt_alloc;
+#endif

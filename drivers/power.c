@@ -1,0 +1,35 @@
+/* Leaving the machine (see power.h). ACPI S5 and reset: ACPI spec 6.4,
+ * 4.8.3.2 (PM1 control: SLP_TYP, SLP_EN) and 4.8.3.6 (reset register). */
+#include "drivers/power.h"
+#include "arch/x86_64/cpu.h"
+#include "drivers/acpi.h"
+
+#define KBC_STATUS 0x64
+#define KBC_RESET  0xfe
+#define KBC_INPUT_FULL 0x02
+#define KBC_WAIT_LIMIT 100000
+
+static bool keep_halted;
+
+void power_set_halt(bool halt)
+{
+	keep_halted = halt;
+}
+
+void machine_exit(enum exit_code code)
+{
+	qemu_exit(code);
+	/* Still here: not QEMU (or no isa-debug-exit). */
+	if (code != EXIT_CRASH && !keep_halted)
+		acpi_poweroff();
+	halt_forever();
+}
+
+void machine_reset(void)
+{
+	acpi_reset();
+	for (int i = 0; i < KBC_WAIT_LIMIT && (inb(KBC_STATUS) & KBC_INPUT_FULL); i++)
+		cpu_relax();
+	outb(KBC_STATUS, KBC_RESET);
+	halt_forever();
+}

@@ -1,0 +1,185 @@
+/* AP bring-up (see smp.h): INIT-SIPI-SIPI as the Intel SDM describes
+ * (vol. 3A, 9.4.4.1), sent to all APs at once so they start in parallel.
+ * The real-mode trampoline is arch/x86_64/trampoline.asm. */
+#include "smp/smp.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpufeatures.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/traps.h"
+#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/vmap.h"
+#include "boot/memory.h"
+#include "lib/string.h"
+
+#define INIT_DELAY_US       10000   /* SDM: 10 ms after INIT */
+#define SIPI_DELAY_US       200     /* SDM: 200 us between SIPIs */
+#define AP_TIMEOUT_BASE_MS  5000    /* generous: TCG runs vCPUs on few cores */
+#define AP_TIMEOUT_PER_CPU_MS 100
+#define TRAMPOLINE_FILL     0xcc    /* int3: a stray AP faults loudly */
+
+struct trampoline_params {
+	uint16_t gdt_limit;
+	uint32_t gdt_base;
+	uint16_t pad0;
+	uint32_t far32_off;
+	uint16_t far32_sel, pad1;
+	uint32_t far64_off;
+	uint16_t far64_sel, pad2;
+	uint32_t cr3;
+	uint32_t efer;
+	uint64_t table;
+	uint32_t count, pad3;
+	uint64_t entry;
+	uint32_t cr4, pad4;
+} __packed;
+
+/* Matches REC_* in trampoline.asm. */
+struct ap_boot_record {
+	uint32_t apic_id;
+	uint32_t pad;
+	uint64_t stack_top;
+	struct percpu *percpu;
+};
+
+#define TRAMPOLINE_PARAMS_OFF 8
+_Static_assert(sizeof(struct trampoline_params) == 64, "trampoline layout");
+_Static_assert(sizeof(struct ap_boot_record) == 24, "boot record layout");
+
+extern const char trampoline_start[], trampoline_end[];
+extern const uint32_t trampoline_pm32_off, trampoline_lm64_off, trampoline_gdt_off;
+void smp_set_online(unsigned n, struct percpu *p);
+void __noreturn ap_entry(struct percpu *p);
+
+static struct ap_boot_record records[MAX_CPUS];
+
+void ap_entry(struct percpu *p)
+{
+	enum cpu_state starting = CPU_STARTING;
+
+	cpu_enable_simd();
+	percpu_install(p);
+	lapic_init();
+	p->online_tsc = rdtsc();
+	/* The boot CPU may have given up on us already: then stay out. */
+	if (!__atomic_compare_exchange_n(&p->state, &starting, CPU_ONLINE, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		halt_forever();
+	smp_idle_loop();
+}
+
+static void install_trampoline(uint64_t phys, unsigned count)
+{
+	uint8_t *page = phys_to_virt(phys);
+	struct trampoline_params *tp = (void *)(page + TRAMPOLINE_PARAMS_OFF);
+	uint32_t efer = (1u << 8) | (cpu.nx ? EFER_NXE : 0);   /* LME */
+
+	memset(page, TRAMPOLINE_FILL, PAGE_SIZE);
+	memcpy(page, trampoline_start, trampoline_end - trampoline_start);
+	tp->gdt_base = phys + trampoline_gdt_off;
+	tp->far32_off = phys + trampoline_pm32_off;
+	tp->far64_off = phys + trampoline_lm64_off;
+	tp->cr3 = kernel_pml4_phys;
+	tp->cr4 = read_cr4() & (CR4_PAE | CR4_PGE);
+	tp->efer = efer;
+	tp->table = (uint64_t)records;
+	tp->count = count;
+	tp->entry = (uint64_t)ap_entry;
+}
+
+/* Prepares slot i for apic_id: stacks, records. Returns false on OOM. */
+static bool prepare_ap(unsigned slot, unsigned rec, const struct smp_cpu_desc *d)
+{
+	struct percpu *p = &percpu_area[slot];
+	uintptr_t stack = vmap_alloc(KSTACK_SIZE);
+
+	if (!stack)
+		return false;
+	p->index = slot;
+	p->apic_id = d->apic_id;
+	p->node = d->node;
+	p->stack_top = stack + KSTACK_SIZE;
+	percpu_prepare(p);
+	p->state = CPU_STARTING;
+	records[rec] = (struct ap_boot_record){ d->apic_id, 0, p->stack_top, p };
+	return true;
+}
+
+static void send_startup(unsigned first, unsigned last, uint64_t tramp)
+{
+	for (unsigned s = first; s < last; s++)
+		lapic_send_init(percpu_area[s].apic_id);
+	udelay(INIT_DELAY_US);
+	for (unsigned s = first; s < last; s++)
+		lapic_send_sipi(percpu_area[s].apic_id, tramp >> PAGE_SHIFT);
+	udelay(SIPI_DELAY_US);
+	for (unsigned s = first; s < last; s++)
+		if (percpu_area[s].state == CPU_STARTING)
+			lapic_send_sipi(percpu_area[s].apic_id, tramp >> PAGE_SHIFT);
+}
+
+/* Waits for slots [1, last); an AP still starting at the deadline is
+ * marked failed (it halts itself if it shows up later). */
+static void wait_online(unsigned last, struct smp_boot_result *res)
+{
+	uint64_t deadline = now_ns() +
+		(AP_TIMEOUT_BASE_MS + AP_TIMEOUT_PER_CPU_MS * (uint64_t)last) * 1000000;
+
+	for (unsigned s = 1; s < last; s++) {
+		struct percpu *p = &percpu_area[s];
+		enum cpu_state starting = CPU_STARTING;
+
+		while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) == CPU_STARTING &&
+		       now_ns() < deadline)
+			cpu_relax();
+		if (__atomic_compare_exchange_n(&p->state, &starting, CPU_FAILED,
+				false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			res->failed++;
+	}
+}
+
+void smp_boot_aps(const struct smp_cpu_desc *cpus, unsigned n,
+		  uint64_t tramp, uint32_t skip_apic_id,
+		  struct smp_boot_result *res)
+{
+	uint32_t me = lapic_id();
+	unsigned slot = 1, online = 1;
+	uint64_t t0 = now_ns();
+
+	memset(res, 0, sizeof(*res));
+	percpu_area[0].apic_id = me;
+	percpu_area[0].state = CPU_ONLINE;
+	for (unsigned i = 0; i < n && slot < MAX_CPUS; i++) {
+		if (cpus[i].apic_id == me) {
+			percpu_area[0].node = cpus[i].node;
+			continue;
+		}
+		if (!prepare_ap(slot, slot - 1, &cpus[i]))
+			break;
+		slot++;
+	}
+	res->requested = slot - 1;
+	if (res->requested && tramp) {
+		install_trampoline(tramp, slot - 1);
+		/* The trampoline turns paging on while running from its low
+		 * page: identity-map that page for the duration. */
+		pt_map(kernel_pml4_phys, tramp, tramp, PAGE_SIZE, 0, PAGE_SIZE,
+		       &boot_pt_alloc);
+		for (unsigned s = 1; s < slot; s++)
+			if (percpu_area[s].apic_id == skip_apic_id)
+				percpu_area[s].state = CPU_FAILED, res->failed++;
+		send_startup(1, slot, tramp);
+		wait_online(slot, res);
+		pt_unmap(kernel_pml4_phys, tramp, PAGE_SIZE);
+		write_cr3(read_cr3());
+	} else if (res->requested) {
+		res->failed = res->requested;
+	}
+	smp_set_online(0, &percpu_area[0]);
+	for (unsigned s = 1; s < slot; s++)
+		if (percpu_area[s].state == CPU_ONLINE)
+			smp_set_online(online++, &percpu_area[s]);
+	nr_cpus_online = online;
+	res->online = online;
+	res->ns = now_ns() - t0;
+}
