@@ -15,6 +15,21 @@ struct boot_info {
 
 extern struct boot_info boot;
 
+/* What ACPI said about the machine (boot/platform.c). */
+#include "drivers/acpi.h"
+#include "smp/smp.h"
+struct platform {
+	bool acpi;
+	struct acpi_madt madt;
+	struct acpi_numa numa;
+	struct smp_boot_result smp;
+	uint32_t skip_apic_id;   /* inject=smp-noap: an AP not started */
+};
+extern struct platform platform;
+
+/* The APIC id fault injection asks the bring-up to skip, or UINT32_MAX. */
+uint32_t run_opts_skip_apic_id(void);
+
 void __noreturn boot_fail(const char *what, const char *why);
 /* Prints the banner: loader, firmware, CPU, memory map summary. */
 void boot_banner(void);

@@ -84,7 +84,9 @@ static uint64_t hpet_calibrate(volatile void *base)
 			return 0;
 	} while (h1 - h0 < ticks);
 	t1 = rdtsc();
-	return (t1 - t0) * FS_PER_SEC / ((h1 - h0) * period_fs);
+	/* HPET frequency (<= 1e8 Hz by spec) times ~1e8 TSC ticks fits in
+	 * 64 bits; no 128-bit division (no libgcc in the kernel). */
+	return (t1 - t0) * (FS_PER_SEC / period_fs) / (h1 - h0);
 }
 
 bool tsc_init(volatile void *hpet_base, const char **err)
