@@ -139,7 +139,7 @@ struct job_work {
 	struct job_deque deque[JOB_MAX_THREADS];
 };
 
-/* Results of one job_run, and its workspace. Large (about 64 KiB): keep it
+/* Results of one job_run, and its workspace. Large (about 55 KiB): keep it
  * in static storage, not on a kernel stack. */
 struct job_stats {
 	const char *name;

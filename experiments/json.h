@@ -1,0 +1,38 @@
+/* One JSON object per console line: the machine-readable result format.
+ *   struct json j;
+ *   json_begin(&j, "memmap");          {"experiment":"memmap"
+ *   json_str(&j, "variant", "fast");   ,"variant":"fast"
+ *   json_u64(&j, "pages", n);          ,"pages":123
+ *   json_end(&j);                      }\n, printed as one write
+ * Strings are escaped; a line that would overflow the buffer is cut at a
+ * field boundary and gets "truncated":true. */
+#ifndef EXPERIMENTS_JSON_H
+#define EXPERIMENTS_JSON_H
+#include "lib/compiler.h"
+
+#define JSON_LINE_MAX 4096
+
+struct json {
+	char buf[JSON_LINE_MAX];
+	size_t len;
+	bool truncated;
+	int depth;            /* open arrays/objects inside the line */
+	char closers[8];      /* what closes each of them */
+	bool need_comma;
+};
+
+void json_begin(struct json *j, const char *experiment);
+void json_str(struct json *j, const char *key, const char *v);
+void json_u64(struct json *j, const char *key, uint64_t v);
+void json_i64(struct json *j, const char *key, int64_t v);
+void json_bool(struct json *j, const char *key, bool v);
+/* Fixed-point: v / 10^decimals printed with that many decimals. */
+void json_fixed(struct json *j, const char *key, uint64_t v, unsigned decimals);
+/* Nested arrays of objects: key:[ {..}, {..} ] */
+void json_array_begin(struct json *j, const char *key);
+void json_array_end(struct json *j);
+void json_object_begin(struct json *j);
+void json_object_end(struct json *j);
+/* Prints the line (console) and resets j. */
+void json_end(struct json *j);
+#endif

@@ -1,0 +1,163 @@
+/* run=smp: the job engine on real CPUs. For every engine mode and thread
+ * count, one job over SMP_TEST_UNITS units checks what the host tests check
+ * under ThreadSanitizer: each unit done exactly once, chunk boundaries on
+ * align, no chunk below min_chunk but at the job's ends; plus the CPU table
+ * (online CPUs with APIC id and node). Variants are the engine modes. */
+#include "experiments/experiment.h"
+#include "experiments/json.h"
+#include "boot/boot.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "smp/job.h"
+#include "smp/smp.h"
+
+#define SMP_TEST_UNITS     (1u << 20)
+#define SMP_TEST_START     12345u      /* not aligned: exercises the head */
+#define SMP_TEST_ALIGN     4096u
+#define SMP_TEST_MIN_CHUNK 8192u
+
+static const char *const smp_variants[] = {
+	"serial", "static", "padata", "dynamic", "steal", NULL
+};
+static const char *const smp_injects[] = { "smp-noap", NULL };
+
+static uint8_t done[SMP_TEST_UNITS];
+static struct job_stats stats;
+
+struct smp_check {
+	uint64_t start, end, align, min_chunk;
+	uint32_t bad_boundary, short_chunk;
+};
+
+static void mark_units(uint64_t a, uint64_t b, void *arg)
+{
+	struct smp_check *c = arg;
+
+	if ((a != c->start && a % c->align) || (b != c->end && b % c->align))
+		__atomic_fetch_add(&c->bad_boundary, 1, __ATOMIC_RELAXED);
+	if (b - a < c->min_chunk && a != c->start && b != c->end)
+		__atomic_fetch_add(&c->short_chunk, 1, __ATOMIC_RELAXED);
+	for (uint64_t u = a; u < b; u++)
+		__atomic_fetch_add(&done[u - c->start], 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t count_not_once(void)
+{
+	uint64_t bad = 0;
+
+	for (uint64_t i = 0; i < SMP_TEST_UNITS; i++)
+		bad += done[i] != 1;
+	return bad;
+}
+
+static void emit_threads(struct json *j, const struct job_stats *s)
+{
+	json_array_begin(j, "threads_detail");
+	for (unsigned t = 0; t < s->nthreads; t++) {
+		const struct job_thread_stats *ts = &s->thread[t];
+
+		json_object_begin(j);
+		json_u64(j, "cpu", ts->cpu);
+		json_u64(j, "node", ts->node);
+		json_u64(j, "chunks", ts->chunks);
+		json_u64(j, "units", ts->units);
+		json_u64(j, "busy_ns", ts->busy_ns);
+		json_u64(j, "wait_ns", ts->wait_ns);
+		json_u64(j, "t_start", ts->t_start_ns);
+		json_u64(j, "t_end", ts->t_end_ns);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static int run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads)
+{
+	struct smp_check chk = { SMP_TEST_START, SMP_TEST_START + SMP_TEST_UNITS,
+				 SMP_TEST_ALIGN, SMP_TEST_MIN_CHUNK, 0, 0 };
+	struct job job = {
+		.thread_fn = mark_units, .fn_arg = &chk,
+		.start = SMP_TEST_START, .size = SMP_TEST_UNITS,
+		.align = SMP_TEST_ALIGN, .min_chunk = SMP_TEST_MIN_CHUNK,
+		.max_threads = threads, .mode = mode, .name = "smp-test",
+	};
+	struct json j;
+	uint64_t not_once;
+	bool ok;
+
+	memset(done, 0, sizeof(done));
+	if (job_run(&job, &stats))
+		return -1;
+	not_once = count_not_once();
+	ok = !not_once && !chk.bad_boundary && !chk.short_chunk &&
+	     stats.units == SMP_TEST_UNITS;
+	report(ok, "%s threads=%u: %lu units not done exactly once, %u bad "
+	       "boundaries, %u short chunks", job_mode_name(mode), threads,
+	       not_once, chk.bad_boundary, chk.short_chunk);
+	json_begin(&j, "smp");
+	json_str(&j, "variant", job_mode_name(mode));
+	json_u64(&j, "threads", stats.nthreads);
+	json_u64(&j, "requested_threads", threads);
+	json_u64(&j, "units", SMP_TEST_UNITS);
+	json_u64(&j, "ns", stats.total_ns);
+	json_u64(&j, "chunks", stats.chunks);
+	json_u64(&j, "steals", stats.steals);
+	json_u64(&j, "lock_contended", stats.lock_contended);
+	json_bool(&j, "verified", ok);
+	emit_threads(&j, &stats);
+	json_end(&j);
+	return ok ? 0 : -1;
+}
+
+static void print_cpus(struct exp_ctx *c)
+{
+	struct json j;
+
+	for (unsigned i = 0; i < nr_cpus_online; i++) {
+		struct percpu *p = smp_cpu(i);
+
+		exp_log(c, "smp: cpu %u apic %u node %u online\n", i, p->apic_id,
+			p->node);
+	}
+	json_begin(&j, "smp");
+	json_str(&j, "variant", "cpus");
+	json_u64(&j, "threads", nr_cpus_online);
+	json_u64(&j, "requested", platform.smp.requested + 1);
+	json_u64(&j, "failed", platform.smp.failed);
+	json_u64(&j, "nodes", boot.nodes);
+	json_u64(&j, "ns", platform.smp.ns);
+	json_bool(&j, "verified", true);
+	json_array_begin(&j, "cpu_nodes");
+	for (unsigned i = 0; i < nr_cpus_online; i++) {
+		json_object_begin(&j);
+		json_u64(&j, "cpu", i);
+		json_u64(&j, "apic", smp_cpu(i)->apic_id);
+		json_u64(&j, "node", smp_cpu(i)->node);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_end(&j);
+}
+
+static int smp_run(struct exp_ctx *c)
+{
+	int rc = 0;
+
+	print_cpus(c);
+	for (enum job_mode m = 0; m < JOB_NR_MODES; m++) {
+		if (!exp_variant_on(c, job_mode_name(m)))
+			continue;
+		for (unsigned t = 0; t < c->nthreads; t++)
+			for (unsigned r = 0; r < exp_reps(c); r++)
+				rc |= run_one(c, m, c->threads[t]);
+	}
+	return rc;
+}
+
+const struct experiment exp_smp = {
+	.name = "smp",
+	.summary = "job engine self-test on real CPUs (every mode, exactly-once)",
+	.variants = smp_variants,
+	.injects = smp_injects,
+	.in_default = true,
+	.run = smp_run,
+};
