@@ -20,6 +20,11 @@ void boot_banner(void)
 	kprintf("parinit: memory from %s: %lu MiB usable in %u ranges, RAM ends at %#lx\n",
 		boot_mem.source, boot_mem.ram_bytes / MiB, boot_mem.ranges,
 		boot_mem.ram_end);
+	if (boot.mb.has_fb)
+		kprintf("parinit: framebuffer %ux%u, %u bpp, type %u at %#lx%s\n",
+			boot.mb.fb.width, boot.mb.fb.height, boot.mb.fb.bpp,
+			boot.mb.fb.type, boot.mb.fb.addr,
+			boot.fb_console ? ", text console on it" : "");
 }
 
 void boot_report(void)

@@ -10,6 +10,13 @@ set default=0
 serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
+if [ "\$grub_platform" = "efi" ]; then
+	insmod efi_gop
+	insmod efi_uga
+else
+	insmod vbe
+fi
+insmod multiboot2
 menuentry "parinit" {
 	multiboot2 $kernel $cmdline
 	boot

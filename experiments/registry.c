@@ -1,0 +1,12 @@
+/* The experiments `run=` can name, in the order they run. */
+#include "experiments/experiment.h"
+
+extern const struct experiment exp_smp, exp_memmap, exp_copy, exp_zero;
+
+const struct experiment *const experiments[] = {
+	&exp_smp,
+	&exp_memmap,
+	&exp_copy,
+	&exp_zero,
+};
+const unsigned nr_experiments = ARRAY_SIZE(experiments);
