@@ -29,6 +29,12 @@ QEMU_MEM ?= 4G
 MATRIX   ?= quick
 
 B := build
+# V=1 shows full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 
 # --- kernel ----------------------------------------------------------------
 KDIRS := boot arch/x86_64 mm smp drivers experiments lib
@@ -63,30 +69,35 @@ $(B)/gen/font.c: tools/genfont.sh | deps-iso
 
 $(B)/k/gen/font.o: $(B)/gen/font.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) $(KCFLAGS_GPR) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) $(KCFLAGS_GPR) -c $< -o $@
 
 $(B)/k/%_simd.o: %_simd.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) $(KCFLAGS_SIMD) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) $(KCFLAGS_SIMD) -c $< -o $@
 
 $(B)/k/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) $(KCFLAGS_GPR) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) $(KCFLAGS_GPR) -c $< -o $@
 
 $(B)/k/%.o: %.asm Makefile
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -I. -MD $(@:.o=.d) -MP $< -o $@
+	@echo "  NASM    $<"
+	$(Q)$(NASM) -f elf64 -g -I. -MD $(@:.o=.d) -MP $< -o $@
 
 # Two-pass link: the symbol table (for backtraces) sits in its own section
 # after .bss, so filling it in does not move any other symbol.
 $(B)/kernel.elf: $(KOBJS) linker.ld tools/gensyms.sh
 	@mkdir -p $(B)
-	sh tools/gensyms.sh /dev/null > $(B)/ksyms0.asm
-	$(NASM) -f elf64 $(B)/ksyms0.asm -o $(B)/ksyms0.o
-	$(LD) $(KLDFLAGS) -o $(B)/kernel0.elf $(KOBJS) $(B)/ksyms0.o
-	$(NM) -n $(B)/kernel0.elf | sh tools/gensyms.sh - > $(B)/ksyms.asm
-	$(NASM) -f elf64 $(B)/ksyms.asm -o $(B)/ksyms.o
-	$(LD) $(KLDFLAGS) -Map $(B)/kernel.map -o $@ $(KOBJS) $(B)/ksyms.o
+	@echo "  LD      $@"
+	$(Q)sh tools/gensyms.sh /dev/null > $(B)/ksyms0.asm
+	$(Q)$(NASM) -f elf64 $(B)/ksyms0.asm -o $(B)/ksyms0.o
+	$(Q)$(LD) $(KLDFLAGS) -o $(B)/kernel0.elf $(KOBJS) $(B)/ksyms0.o
+	$(Q)$(NM) -n $(B)/kernel0.elf | sh tools/gensyms.sh - > $(B)/ksyms.asm
+	$(Q)$(NASM) -f elf64 $(B)/ksyms.asm -o $(B)/ksyms.o
+	$(Q)$(LD) $(KLDFLAGS) -Map $(B)/kernel.map -o $@ $(KOBJS) $(B)/ksyms.o
 	@$(NM) -n $(B)/kernel0.elf | grep -v ' ksyms\| _kernel_end' | awk '{print $$1,$$3}' > $(B)/syms0.txt
 	@$(NM) -n $@ | grep -v ' ksyms\| _kernel_end' | awk '{print $$1,$$3}' > $(B)/syms1.txt
 	@cmp -s $(B)/syms0.txt $(B)/syms1.txt || { echo "symbols moved between link passes"; exit 1; }
@@ -141,7 +152,7 @@ $(B)/host/test_$(1): $$($(1)_SRCS) $(HOST_COMMON) $$(wildcard */*.h */*/*.h) Mak
 		-fno-sanitize-recover=all $$($(1)_SRCS) $(HOST_COMMON) -o $$@ -lm
 endef
 define fuzz_rule
-$(B)/fuzz/fuzz_$(1): $$(fuzz_$(1)_SRCS) $$(wildcard */*.h) Makefile
+$(B)/fuzz/fuzz_$(1): $$(fuzz_$(1)_SRCS) $$(wildcard */*.h */*/*.h) Makefile
 	@mkdir -p $$(dir $$@)
 	$$(FUZZCC) -std=gnu11 -O1 -g -I. -DHOST -DFUZZ -fsanitize=fuzzer,address,undefined \
 		$$(fuzz_$(1)_SRCS) -o $$@
@@ -155,13 +166,15 @@ host-test: $(HOST_BINS)
 	@tools/run-host-tests $(HOST_BINS)
 
 fuzz: $(FUZZ_BINS)
-	@for f in $(FUZZ_BINS); do \
+	@n=0; for f in $(FUZZ_BINS); do \
 		mkdir -p $(B)/fuzz/corpus-$$(basename $$f); \
 		echo "fuzz: $$f ($(FUZZ_SECONDS)s)"; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
 		  $(B)/fuzz/corpus-$$(basename $$f) > $(B)/fuzz/$$(basename $$f).log 2>&1 \
-		  || { tail -40 $(B)/fuzz/$$(basename $$f).log; exit 1; }; \
-	done; echo "fuzz: $(words $(FUZZ_BINS)) fuzzers ran clean"
+		  || { tail -40 $(B)/fuzz/$$(basename $$f).log; \
+		       echo "fuzz: $$n passed, 1 failed"; exit 1; }; \
+		n=$$((n + 1)); \
+	done; echo "fuzz: $$n passed, 0 failed"
 
 # --- integration -------------------------------------------------------------
 TESTS ?= all
@@ -169,11 +182,7 @@ qemu-test: $(B)/kernel.elf | deps-run deps-iso
 	$(PYTHON) tools/qemu-tests --cases $(TESTS)
 
 test: | deps-test
-	$(MAKE) all
-	$(MAKE) host-test
-	$(MAKE) fuzz
-	$(MAKE) qemu-test
-	$(MAKE) tools-test
+	@tools/test-all
 
 tools-test: $(B)/kernel.elf | deps-run deps-iso
 	$(PYTHON) tools/test-tools

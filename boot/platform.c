@@ -45,6 +45,12 @@ static void acpi_setup(void)
 		return;
 	}
 	platform.acpi = true;
+	for (size_t i = 0; i < acpi_table_count(); i++) {
+		const struct acpi_table *t = acpi_table_get(i);
+
+		kprintf("acpi: %s rev %u %s at %#lx, %u bytes\n", t->signature,
+			t->revision, t->oem_id, t->phys, (unsigned)t->length);
+	}
 	for (size_t i = 0; i < acpi_problem_count(); i++)
 		kprintf("acpi: skipped: %s\n", acpi_problem(i));
 }

@@ -34,9 +34,9 @@ void acpi_poweroff(void)
 	const struct acpi_sdt_header *dsdt;
 	uint8_t a, b;
 
-	if (!acpi_map || !fadt_get(&f) || !f.pm1a_cnt || !f.dsdt)
+	if (!acpi_map || !fadt_get(&f) || !f.pm1a_cnt)
 		return;
-	dsdt = acpi_map(f.dsdt, ACPI_SDT_HEADER_LEN);
+	dsdt = acpi_find_table(ACPI_SIG_DSDT, 0);   /* validated by acpi_init */
 	if (!dsdt || acpi_dsdt_find_s5(dsdt, &a, &b))
 		return;
 	acpi_enable_mode(&f);
