@@ -1,12 +1,9 @@
 /* The experiments `run=` can name, in the order they run. */
 #include "experiments/experiment.h"
 
-extern const struct experiment exp_smp, exp_memmap, exp_copy, exp_zero;
+extern const struct experiment exp_smp;
 
 const struct experiment *const experiments[] = {
 	&exp_smp,
-	&exp_memmap,
-	&exp_copy,
-	&exp_zero,
 };
 const unsigned nr_experiments = ARRAY_SIZE(experiments);

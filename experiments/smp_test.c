@@ -7,6 +7,7 @@
 #include "experiments/json.h"
 #include "boot/boot.h"
 #include "lib/printf.h"
+#include "lib/report.h"
 #include "lib/string.h"
 #include "smp/job.h"
 #include "smp/smp.h"

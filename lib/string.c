@@ -84,3 +84,13 @@ char *strchr(const char *s, int c)
 			return 0;
 	}
 }
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (; n; n--, p++)
+		if (*p == (unsigned char)c)
+			return (void *)p;
+	return 0;
+}

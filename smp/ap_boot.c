@@ -165,6 +165,8 @@ void smp_boot_aps(const struct smp_cpu_desc *cpus, unsigned n,
 		 * page: identity-map that page for the duration. */
 		pt_map(kernel_pml4_phys, tramp, tramp, PAGE_SIZE, 0, PAGE_SIZE,
 		       &boot_pt_alloc);
+		if (skip_apic_id == SMP_SKIP_LAST_AP)
+			skip_apic_id = percpu_area[slot - 1].apic_id;
 		for (unsigned s = 1; s < slot; s++)
 			if (percpu_area[s].apic_id == skip_apic_id)
 				percpu_area[s].state = CPU_FAILED, res->failed++;

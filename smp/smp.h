@@ -21,6 +21,9 @@ struct smp_boot_result {
 	uint64_t ns;           /* bring-up time */
 };
 
+/* skip_apic_id value: leave the last AP of the list unstarted. */
+#define SMP_SKIP_LAST_AP 0xfffffffeu
+
 /* Starts every CPU of cpus[0..n-1] except the calling one (matched by APIC
  * id), all at once (INIT, 10 ms, SIPI, 200 us, SIPI), and waits a bounded
  * time for each. skip_apic_id: an APIC id not to start (fault injection;
