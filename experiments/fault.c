@@ -1,0 +1,53 @@
+/* run=fault: deliberately crash, to prove the crash path works: the panic
+ * report (vector, error code, RIP, CR2, registers, symbolized backtrace)
+ * and the exit status "crash". Never part of the default run. Variants:
+ *   pf        write through a NULL pointer (#PF, not present)
+ *   ud        an undefined instruction (#UD)
+ *   overflow  unbounded recursion into the stack's guard page (#PF that
+ *             cannot push its frame: #DF, reported from the IST stack)
+ *   nx        jump into the direct map, which is mapped NX (#PF, fetch)
+ *   panic     an explicit panic() */
+#include "experiments/experiment.h"
+#include "arch/x86_64/traps.h"
+#include "arch/x86_64/mmu.h"
+
+static const char *const fault_variants[] = {
+	"pf", "ud", "overflow", "nx", "panic", NULL
+};
+
+static volatile uint64_t *volatile null_ptr;
+
+/* Each frame keeps a buffer alive so the recursion eats the stack fast. */
+static volatile uint64_t recursion_limit = UINT64_MAX;
+
+static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
+{
+	volatile uint64_t pad[64];
+
+	pad[0] = depth;
+	if (depth >= recursion_limit)   /* never: keeps the compiler honest */
+		return depth;
+	return recurse(depth + 1) + pad[0];
+}
+
+static int fault_run(struct exp_ctx *c)
+{
+	if (exp_variant_on(c, "pf"))
+		*null_ptr = 1;
+	if (exp_variant_on(c, "ud"))
+		asm volatile("ud2");
+	if (exp_variant_on(c, "overflow"))
+		return (int)recurse(0);
+	if (exp_variant_on(c, "nx"))
+		((void (*)(void))phys_to_virt(1ull * MiB))();
+	if (exp_variant_on(c, "panic"))
+		panic("run=fault variants=panic: deliberate");
+	return -1;
+}
+
+const struct experiment exp_fault = {
+	.name = "fault",
+	.summary = "deliberate crash: checks the panic report and exit status",
+	.variants = fault_variants,
+	.run = fault_run,
+};
