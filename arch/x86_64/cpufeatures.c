@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/cpu.h"
 #include "lib/string.h"
+#include "mm/copy.h"
 
 #define CPUID_VENDOR        0x0
 #define CPUID_FEATURES      0x1
@@ -132,4 +133,13 @@ void cpu_enable_simd(void)
 	/* AVX is usable only when the OS enabled YMM state in XCR0. */
 	if (!(cpu.xcr0 & XCR0_AVX))
 		cpu.avx = cpu.avx2 = false;
+}
+
+unsigned cpu_feature_mask(void)
+{
+	/* Usable means present and enabled: cpu_enable_simd() cleared avx and
+	 * avx2 when XCR0 does not enable YMM state. */
+	return (cpu.sse2 ? CPU_HAS_SSE2 : 0) | (cpu.avx ? CPU_HAS_AVX : 0) |
+	       (cpu.avx2 ? CPU_HAS_AVX2 : 0) | (cpu.erms ? CPU_HAS_ERMS : 0) |
+	       (cpu.fsrm ? CPU_HAS_FSRM : 0);
 }
