@@ -22,8 +22,11 @@ static const char *const smp_variants[] = {
 };
 static const char *const smp_injects[] = { "smp-noap", NULL };
 
+#define TIMELINE_WIDTH     60
+
 static uint8_t done[SMP_TEST_UNITS];
 static struct job_stats stats;
+static char timeline[JOB_MAX_THREADS * 128];
 
 struct smp_check {
 	uint64_t start, end, align, min_chunk;
@@ -106,6 +109,13 @@ static int run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads)
 	json_bool(&j, "verified", ok);
 	emit_threads(&j, &stats);
 	json_end(&j);
+	/* One timeline per mode at the largest thread count shows the shape
+	 * of the split (who worked when). */
+	if (threads == nr_cpus_online && threads > 1) {
+		job_stats_format_timeline(&stats, timeline, sizeof(timeline),
+					  TIMELINE_WIDTH);
+		exp_log(c, "%s", timeline);
+	}
 	return ok ? 0 : -1;
 }
 
