@@ -148,13 +148,15 @@ HOST_COMMON := lib/report.c lib/printf.c tests/host/host_platform.c
 define host_rule
 $(B)/host/test_$(1): $$($(1)_SRCS) $(HOST_COMMON) $$(wildcard */*.h */*/*.h) Makefile
 	@mkdir -p $$(dir $$@)
-	$$(HOSTCC) $$(HCFLAGS) -fsanitize=$$(or $$($(1)_SAN),address$$(comma)undefined) \
+	@echo "  HOSTCC  $$@"
+	$(Q)$$(HOSTCC) $$(HCFLAGS) -fsanitize=$$(or $$($(1)_SAN),address$$(comma)undefined) \
 		-fno-sanitize-recover=all $$($(1)_SRCS) $(HOST_COMMON) -o $$@ -lm
 endef
 define fuzz_rule
 $(B)/fuzz/fuzz_$(1): $$(fuzz_$(1)_SRCS) $$(wildcard */*.h */*/*.h) Makefile
 	@mkdir -p $$(dir $$@)
-	$$(FUZZCC) -std=gnu11 -O1 -g -I. -DHOST -DFUZZ -fsanitize=fuzzer,address,undefined \
+	@echo "  FUZZCC  $$@"
+	$(Q)$$(FUZZCC) -std=gnu11 -O1 -g -I. -DHOST -DFUZZ -fsanitize=fuzzer,address,undefined \
 		$$(fuzz_$(1)_SRCS) -o $$@
 endef
 comma := ,
