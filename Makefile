@@ -41,7 +41,7 @@ KDIRS := boot arch/x86_64 mm smp drivers experiments lib
 KSRCS_C   := $(filter-out $(KEXCLUDE),$(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c))))
 KSRCS_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
 KOBJS := $(patsubst %.c,$(B)/k/%.o,$(KSRCS_C)) $(patsubst %.asm,$(B)/k/%.o,$(KSRCS_ASM)) \
-	$(B)/k/gen/font.o
+	$(B)/k/gen/font.o $(EXTRA_KOBJS)
 
 override KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 	-mno-red-zone -mcmodel=kernel -fno-omit-frame-pointer -fno-common \

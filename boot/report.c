@@ -1,6 +1,9 @@
 /* The boot banner and the boot result line. */
 #include "boot/boot.h"
 #include "boot/memory.h"
+#include "arch/x86_64/apic.h"
+#include "experiments/json.h"
+#include "smp/smp.h"
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/tsc.h"
 #include "lib/printf.h"
@@ -27,16 +30,59 @@ void boot_banner(void)
 			boot.fb_console ? ", text console on it" : "");
 }
 
+static uint64_t node_memory(unsigned nid)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < memblock_memory_count(); i++) {
+		const struct memblock_region *r = memblock_memory_region(i);
+
+		if (r->nid == (int)nid)
+			sum += r->size;
+	}
+	return sum;
+}
+
+static unsigned node_cpus(unsigned nid)
+{
+	unsigned n = 0;
+
+	for (unsigned c = 0; c < nr_cpus_online; c++)
+		n += smp_cpu(c)->node == nid;
+	return n;
+}
+
+/* The boot result line; per-node figures let tests check NUMA layouts. */
 void boot_report(void)
 {
-	kprintf("{\"experiment\":\"boot\",\"cpus\":%u,\"nodes\":%u,"
-		"\"ram_bytes\":%lu,\"usable_bytes\":%lu,\"tsc_hz\":%lu,"
-		"\"tsc_source\":\"%s\",\"ns\":%lu,\"firmware\":\"%s\","
-		"\"loader\":\"%s\",\"fb_console\":%s,\"pdpe1gb\":%s,\"avx2\":%s}\n",
-		nr_cpus_online, boot.nodes, boot_mem.ram_bytes, memblock_free_bytes(),
-		tsc_hz, tsc_source_name(), boot.ready_ns,
-		boot.mb.has_efi64_systab ? "uefi" : "bios",
-		boot.mb.loader_name ? boot.mb.loader_name : "",
-		boot.fb_console ? "true" : "false", cpu.pdpe1gb ? "true" : "false",
-		cpu.avx2 ? "true" : "false");
+	struct json j;
+
+	json_begin(&j, "boot");
+	json_u64(&j, "cpus", nr_cpus_online);
+	json_u64(&j, "nodes", boot.nodes);
+	json_u64(&j, "ram_bytes", boot_mem.ram_bytes);
+	json_u64(&j, "usable_bytes", memblock_free_bytes());
+	json_u64(&j, "tsc_hz", tsc_hz);
+	json_str(&j, "tsc_source", tsc_source_name());
+	json_u64(&j, "ns", boot.ready_ns);
+	json_u64(&j, "ap_boot_ns", platform.smp.ns);
+	json_u64(&j, "cpus_failed", platform.smp.failed);
+	json_str(&j, "firmware", boot.mb.has_efi64_systab ? "uefi" : "bios");
+	json_str(&j, "loader", boot.mb.loader_name ? boot.mb.loader_name : "");
+	json_str(&j, "memory_map", boot_mem.source);
+	json_bool(&j, "acpi", platform.acpi);
+	json_bool(&j, "x2apic", lapic_x2apic_mode());
+	json_bool(&j, "fb_console", boot.fb_console);
+	json_bool(&j, "pdpe1gb", cpu.pdpe1gb);
+	json_bool(&j, "avx2", cpu.avx2);
+	json_array_begin(&j, "node_info");
+	for (unsigned n = 0; n < boot.nodes; n++) {
+		json_object_begin(&j);
+		json_u64(&j, "node", n);
+		json_u64(&j, "cpus", node_cpus(n));
+		json_u64(&j, "mem_bytes", node_memory(n));
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_end(&j);
 }
