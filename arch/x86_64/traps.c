@@ -86,7 +86,7 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 {
 	uint64_t lo = 0, hi = ksyms_count;
 
-	if (!ksyms_count || addr < ksyms_addrs[0] || addr >= (uint64_t)_etext)
+	if (!ksyms_count || addr < (uint64_t)_text || addr >= (uint64_t)_etext)
 		return NULL;
 	while (hi - lo > 1) {
 		uint64_t mid = (lo + hi) / 2;
