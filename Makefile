@@ -180,8 +180,9 @@ fuzz: $(FUZZ_BINS)
 
 # --- integration -------------------------------------------------------------
 TESTS ?= all
+QEMU_TESTS_FLAGS ?=
 qemu-test: $(B)/kernel.elf | deps-run deps-iso
-	$(PYTHON) tools/qemu-tests --cases $(TESTS)
+	$(PYTHON) tools/qemu-tests --cases $(TESTS) $(QEMU_TESTS_FLAGS)
 
 test: | deps-test
 	@tools/test-all

@@ -3,12 +3,16 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "drivers/console.h"
+#include "lib/spinlock.h"
 
 #define JSON_TAIL_RESERVE 32   /* room for closing brackets and the flag */
 
+static char json_buf[JSON_LINE_MAX];
+static struct spinlock json_lock = SPINLOCK_INIT;
+
 static void put(struct json *j, const char *s, size_t n)
 {
-	if (j->truncated || j->len + n + JSON_TAIL_RESERVE >= sizeof(j->buf)) {
+	if (j->truncated || j->len + n + JSON_TAIL_RESERVE >= JSON_LINE_MAX) {
 		j->truncated = true;
 		return;
 	}
@@ -53,6 +57,8 @@ static void key(struct json *j, const char *k)
 
 void json_begin(struct json *j, const char *experiment)
 {
+	spin_lock(&json_lock);
+	j->buf = json_buf;
 	j->len = 0;
 	j->truncated = false;
 	j->depth = 0;
@@ -148,4 +154,5 @@ void json_end(struct json *j)
 		puts_(j, ",\"truncated\":true");
 	put(j, "}\n", 2);
 	console_write(j->buf, j->len);
+	spin_unlock(&json_lock);
 }
