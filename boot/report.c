@@ -57,6 +57,9 @@ void boot_report(void)
 {
 	struct json j;
 
+	for (unsigned n = 0; n < boot.nodes; n++)
+		kprintf("numa: node %u: %u CPUs, %lu MiB\n", n, node_cpus(n),
+			node_memory(n) / MiB);
 	json_begin(&j, "boot");
 	json_u64(&j, "cpus", nr_cpus_online);
 	json_u64(&j, "nodes", boot.nodes);

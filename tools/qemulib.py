@@ -53,6 +53,7 @@ GRUB_LIB = Path("/usr/lib/grub")
 # QEMU exit statuses written by the kernel through isa-debug-exit.
 EXIT_PASS = 1
 EXIT_FAIL = 3
+EXIT_CRASH = 5   # the kernel's panic path (isa-debug-exit code 2)
 DEBUG_EXIT_DEVICE = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 
 PASS, FAIL, CRASH, TIMEOUT, SKIP = "PASS", "FAIL", "CRASH", "TIMEOUT", "SKIP"
