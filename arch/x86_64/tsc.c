@@ -33,11 +33,19 @@ void tsc_mark_boot(void)
 	boot_tsc = rdtsc();
 }
 
-static uint64_t cpuid15_hz(void)
+/* CPUID 0x15 gives TSC = crystal * num / den. Some CPUs leave the crystal
+ * frequency 0; the SDM then says the TSC runs at the base frequency of
+ * CPUID 0x16, which we accept only together with a valid 0x15 ratio. */
+static uint64_t cpuid_hz(enum tsc_source *src)
 {
-	if (!cpu.tsc_ratio_den || !cpu.tsc_ratio_num || !cpu.crystal_hz)
+	if (!cpu.tsc_ratio_den || !cpu.tsc_ratio_num)
 		return 0;
-	return (uint64_t)cpu.crystal_hz * cpu.tsc_ratio_num / cpu.tsc_ratio_den;
+	if (cpu.crystal_hz) {
+		*src = TSC_SRC_CPUID15;
+		return (uint64_t)cpu.crystal_hz * cpu.tsc_ratio_num / cpu.tsc_ratio_den;
+	}
+	*src = TSC_SRC_CPUID16;
+	return (uint64_t)cpu.base_mhz * 1000000;
 }
 
 static uint64_t pit_calibrate(void)
@@ -91,8 +99,7 @@ static uint64_t hpet_calibrate(volatile void *base)
 
 bool tsc_init(volatile void *hpet_base, const char **err)
 {
-	tsc_hz = cpuid15_hz();
-	tsc_source = TSC_SRC_CPUID15;
+	tsc_hz = cpuid_hz(&tsc_source);
 	if (!tsc_hz && hpet_base) {
 		tsc_hz = hpet_calibrate(hpet_base);
 		tsc_source = TSC_SRC_HPET;
@@ -130,7 +137,9 @@ void udelay(uint64_t us)
 
 const char *tsc_source_name(void)
 {
-	static const char *const names[] = { "none", "cpuid15", "hpet", "pit" };
+	static const char *const names[] = {
+		"none", "cpuid15", "cpuid16", "hpet", "pit"
+	};
 
 	return names[tsc_source];
 }

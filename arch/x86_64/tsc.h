@@ -1,12 +1,14 @@
 /* Time: the TSC, its frequency and now_ns(), which every experiment uses.
- * The frequency comes from CPUID 0x15 (crystal ratio) when it is complete,
- * else CPUID 0x16 (base MHz) is NOT trusted alone and the TSC is calibrated
- * against the HPET (when ACPI has one) or the PIT. */
+ * The frequency comes from CPUID 0x15 (crystal ratio; with the base
+ * frequency of CPUID 0x16 when the crystal is not given), else the TSC is
+ * calibrated against the HPET (when ACPI has one) or the PIT. */
 #ifndef ARCH_X86_64_TSC_H
 #define ARCH_X86_64_TSC_H
 #include "lib/compiler.h"
 
-enum tsc_source { TSC_SRC_NONE, TSC_SRC_CPUID15, TSC_SRC_HPET, TSC_SRC_PIT };
+enum tsc_source {
+	TSC_SRC_NONE, TSC_SRC_CPUID15, TSC_SRC_CPUID16, TSC_SRC_HPET, TSC_SRC_PIT
+};
 
 extern uint64_t tsc_hz;
 extern uint64_t boot_tsc;    /* TSC at kernel entry */
