@@ -29,6 +29,8 @@ extern struct platform platform;
 
 /* The APIC id fault injection asks the bring-up to skip, or UINT32_MAX. */
 uint32_t run_opts_skip_apic_id(void);
+/* The parsed command line written back in canonical form. */
+const char *run_opts_canonical(void);
 
 void __noreturn boot_fail(const char *what, const char *why);
 /* Prints the banner: loader, firmware, CPU, memory map summary. */

@@ -73,6 +73,7 @@ void boot_report(void)
 	json_str(&j, "firmware", boot.mb.has_efi64_systab ? "uefi" : "bios");
 	json_str(&j, "loader", boot.mb.loader_name ? boot.mb.loader_name : "");
 	json_str(&j, "memory_map", boot_mem.source);
+	json_str(&j, "options", run_opts_canonical());
 	json_bool(&j, "acpi", platform.acpi);
 	json_bool(&j, "x2apic", lapic_x2apic_mode());
 	json_bool(&j, "fb_console", boot.fb_console);

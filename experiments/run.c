@@ -38,6 +38,16 @@ void boot_parse_options(void)
 		console_set_fb(false);
 }
 
+const char *run_opts_canonical(void)
+{
+	static char buf[CMDLINE_MAX_LEN];
+	unsigned n;
+	const struct cmdline_experiment *t = exp_cmdline_table(&n);
+
+	cmdline_format(&opts, t, n, buf, sizeof(buf));
+	return buf;
+}
+
 static bool opts_inject(const char *f)
 {
 	for (unsigned i = 0; i < opts.ninjects; i++)
