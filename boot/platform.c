@@ -8,6 +8,7 @@
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/tsc.h"
 #include "drivers/acpi.h"
+#include "drivers/pic.h"
 #include "lib/printf.h"
 #include "mm/memblock.h"
 #include "smp/smp.h"
@@ -129,6 +130,7 @@ static void cpus_setup(void)
 	unsigned n = 0;
 	struct smp_boot_result res;
 
+	pic_disable();         /* before anything enables interrupts */
 	lapic_init();
 	smp_init_ipis();
 	for (size_t i = 0; i < platform.madt.cpu_count && n < MAX_CPUS; i++) {

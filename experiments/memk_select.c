@@ -35,11 +35,11 @@ bool memk_fill_is_nt(const struct fill_kernel *k)
 	return !strncmp(k->name, "nt", 2);
 }
 
-/* The kernel named on the command line, or NULL to measure and pick.
- * lib/cmdline.h has no kernel= key yet: until it does, always NULL. */
+/* The kernel named on the command line (kernel=), or NULL to measure and
+ * pick. */
 static const char *cmdline_kernel(const struct exp_ctx *c)
 {
-	return NULL;
+	return c->opts->kernel >= 0 ? cmdline_kernels[c->opts->kernel] : NULL;
 }
 
 /* --- result lines ------------------------------------------------------- */

@@ -18,13 +18,18 @@ const char *const cmdline_engines[] = {
 	"serial", "static", "padata", "dynamic", "steal", NULL
 };
 
+const char *const cmdline_kernels[] = {
+	"movsb", "movsq", "stosb", "stosd", "stosq", "gpr", "sse2", "avx2",
+	"nt", "nt-avx2", NULL
+};
+
 enum key { K_RUN, K_VARIANTS, K_THREADS, K_REPS, K_VERIFY, K_INJECT, K_SIZES,
-	   K_ENGINE, K_QUIET, K_HALT, NR_KEYS };
+	   K_ENGINE, K_KERNEL, K_QUIET, K_HALT, NR_KEYS };
 #define FIRST_FLAG K_QUIET
 
 static const char *const keys[NR_KEYS + 1] = {
 	"run", "variants", "threads", "reps", "verify", "inject", "sizes",
-	"engine", "quiet", "halt", NULL
+	"engine", "kernel", "quiet", "halt", NULL
 };
 
 /* What each valued key expects, quoted when the value is missing. */
@@ -33,6 +38,7 @@ static const char *const usage[FIRST_FLAG] = {
 	"threads=<n|max>[,...]", "reps=<n>", "verify=on|off",
 	"inject=<fault>[,...]", "sizes=<n[K|M|G|T]>[,...]",
 	"engine=serial|static|padata|dynamic|steal",
+	"kernel=<copy or fill kernel>",
 };
 
 static const char *const on_off[] = { "on", "off", NULL };
@@ -388,6 +394,9 @@ static int parse_value(struct parser *ps, enum key key, struct span tok,
 	case K_ENGINE:
 		return parse_choice(ps, tok, val, cmdline_engines,
 				    "unknown engine mode", &ps->out->engine);
+	case K_KERNEL:
+		return parse_choice(ps, tok, val, cmdline_kernels,
+				    "unknown copy/fill kernel", &ps->out->kernel);
 	default:
 		return -1;
 	}
@@ -475,6 +484,7 @@ static void set_defaults(struct cmdline_opts *out)
 	out->reps = 1;
 	out->verify = true;
 	out->engine = -1;
+	out->kernel = -1;
 }
 
 static int check_table(struct parser *ps)
@@ -630,6 +640,9 @@ int cmdline_format(const struct cmdline_opts *o,
 	if (o->engine >= 0)
 		fmt_add(&f, "%sengine=%s", f.used ? " " : "",
 			cmdline_engines[o->engine]);
+	if (o->kernel >= 0)
+		fmt_add(&f, "%skernel=%s", f.used ? " " : "",
+			cmdline_kernels[o->kernel]);
 	if (o->quiet)
 		fmt_add(&f, "%squiet", f.used ? " " : "");
 	if (o->halt)

@@ -20,6 +20,7 @@
  *   sizes=<n[K|M|G|T]>[,...]     byte sizes (copy, zero), 1 byte to 1 TiB,
  *                                suffixes are powers of 1024
  *   engine=serial|static|padata|dynamic|steal   job-engine mode override
+ *   kernel=<name>                copy/fill kernel instead of the measured best
  *   quiet                        only results, failures and the verdict
  *   halt                         bare metal: halt instead of powering off
  * A key given twice: the later value wins (lists are replaced, not merged);
@@ -67,11 +68,15 @@ struct cmdline_opts {
 	uint64_t sizes[CMDLINE_MAX_SIZES];
 	unsigned nsizes;         /* 0: not given */
 	int engine;              /* -1: not given, else index in cmdline_engines */
+	int kernel;              /* -1: measure, else index in cmdline_kernels */
 };
 
 /* "serial", "static", "padata", "dynamic", "steal" (the job engine's modes,
  * same order as enum job_mode), NULL-terminated. */
 extern const char *const cmdline_engines[];
+/* Names of the copy and fill kernels (mm/copy.h) kernel= may force; an
+ * experiment rejects one it does not have (e.g. stosb for a copy). */
+extern const char *const cmdline_kernels[];
 
 /* Parses cmdline (NULL or "" gives the defaults) against the table of
  * experiments (at most CMDLINE_MAX_EXPERIMENTS, each with a name). Returns
@@ -79,7 +84,7 @@ extern const char *const cmdline_engines[];
  * in err (NUL-terminated when errlen > 0, truncated to fit) naming the bad
  * token and the valid choices, e.g.
  *   cmdline: unknown key 'thread' (valid: run variants threads reps verify
- *            inject sizes engine quiet halt)
+ *            inject sizes engine kernel quiet halt)
  *   cmdline: run=foo: unknown experiment 'foo' (valid: smp memmap ... all)
  *   cmdline: reps=0: must be an integer 1..1000
  * Never reads past the string's NUL or CMDLINE_MAX_LEN bytes. */

@@ -234,8 +234,8 @@ static void test_grammar(void)
 
 	report_prefix_push("grammar");
 	report(rejects("thread=4", "cmdline: unknown key 'thread' (valid: run "
-		       "variants threads reps verify inject sizes engine quiet "
-		       "halt)"), "unknown key, exact message");
+		       "variants threads reps verify inject sizes engine kernel "
+		       "quiet halt)"), "unknown key, exact message");
 	report(rejects("Quiet", "~unknown key 'Quiet'"), "keys are case-sensitive");
 	report(rejects("=4", "~unknown key ''"), "empty key");
 	report(rejects("/boot/kernel.elf run=copy", "~unknown key "
@@ -439,9 +439,29 @@ static void test_soups(void)
 	report(ok > SOUPS / 10 && ok < SOUPS * 9 / 10, "both outcomes exercised");
 }
 
+
+static void test_kernel_key(void)
+{
+	char buf[CMDLINE_MAX_LEN];
+
+	report_prefix_push("kernel");
+	report(accepts("kernel=nt-avx2") && o.kernel >= 0 &&
+	       !strcmp(cmdline_kernels[o.kernel], "nt-avx2"), "kernel=nt-avx2");
+	report(rejects("kernel=fast", "cmdline: kernel=fast: unknown copy/fill "
+		       "kernel (valid: movsb movsq stosb stosd stosq gpr sse2 "
+		       "avx2 nt nt-avx2)"), "unknown kernel, exact message");
+	report(accepts("") && o.kernel == -1, "default: measure (-1)");
+	report(accepts("kernel=sse2 reps=2") &&
+	       cmdline_format(&o, cmdline_fuzz_table, cmdline_fuzz_ntable, buf,
+			      sizeof(buf)) > 0 && !strcmp(buf, "reps=2 kernel=sse2"),
+	       "formatted back: '%s'", buf);
+	report_prefix_pop();
+}
+
 int main(void)
 {
 	report_prefix_push("cmdline");
+	test_kernel_key();
 	test_defaults();
 	test_run();
 	test_variants();
