@@ -180,7 +180,7 @@ fuzz: $(FUZZ_BINS)
 
 # --- integration -------------------------------------------------------------
 TESTS ?= all
-QEMU_TESTS_FLAGS ?=
+QEMU_TESTS_FLAGS ?= --tier slow
 qemu-test: $(B)/kernel.elf | deps-run deps-iso
 	$(PYTHON) tools/qemu-tests --cases $(TESTS) $(QEMU_TESTS_FLAGS)
 
