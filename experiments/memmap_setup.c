@@ -1,0 +1,213 @@
+/* Builds run=memmap's memory model from memblock. See
+ * experiments/memmap_setup.h. Everything is allocated from memblock (and
+ * so reserved) before the free ranges are read, in this order: section
+ * table, each section's memmap on its node, the scratch model's memmap,
+ * the verification storage. */
+#include "arch/x86_64/mmu.h"
+/* mm/page.h defines PAGE_SIZE as (1ul << 12), mmu.h as (1ull << 12): the
+ * same value spelled differently, which the preprocessor rejects. */
+#undef PAGE_SIZE
+#include "experiments/memmap_setup.h"
+#include "arch/x86_64/tsc.h"
+#include "mm/memblock.h"
+#include "mm/memmap_verify.h"
+
+/* Memory minus reserved: each reserved region splits at most one range. */
+#define MEMMAP_MAX_FREE_RANGES	(2 * MEMBLOCK_MAX_REGIONS + 1)
+/* A memmap slice on a 2 MiB boundary is mapped by one large page of the
+ * direct map, like Linux's vmemmap; smaller alignment is the fallback. */
+#define MEMMAP_ALIGN		SECTION_MEMMAP_BYTES
+#define MEMMAP_ALIGN_MIN	PAGE_SIZE
+
+static struct mm_model model, scratch_model;
+static struct pfn_range free_ranges[MEMMAP_MAX_FREE_RANGES];
+static struct mem_section scratch_table[MEMMAP_SCRATCH_MAX_SECTIONS];
+static struct pfn_range scratch_free[1];
+static struct memmap_setup setup;
+static bool built;
+
+/* @size bytes inside [min, max), lowest address first. */
+static void *alloc_in(uint64_t size, uint64_t min, uint64_t max)
+{
+	uint64_t pa = memblock_phys_alloc_range(size, MEMMAP_ALIGN, min, max);
+
+	if (!pa)
+		pa = memblock_phys_alloc_range(size, MEMMAP_ALIGN_MIN, min, max);
+	return pa ? phys_to_virt(pa) : NULL;
+}
+
+/* @size bytes anywhere, highest address first (as Linux's memblock). */
+static void *alloc_any(uint64_t size)
+{
+	uint64_t pa = memblock_phys_alloc(size, MEMMAP_ALIGN, 0);
+
+	if (!pa)
+		pa = memblock_phys_alloc(size, MEMMAP_ALIGN_MIN, 0);
+	return pa ? phys_to_virt(pa) : NULL;
+}
+
+static unsigned region_node(const struct memblock_region *r)
+{
+	return r->nid < 0 ? 0 : (unsigned)r->nid;
+}
+
+/* @size bytes inside one memory region of node @nid, its highest region
+ * first (Linux allocates a node's memmap top-down); else anywhere. */
+static void *alloc_on_node(uint64_t size, unsigned nid, bool *off_node)
+{
+	for (size_t i = memblock_memory_count(); i-- > 0;) {
+		struct memblock_region r = *memblock_memory_region(i);
+		void *p;
+
+		if (region_node(&r) != nid)
+			continue;
+		p = alloc_in(size, r.base, r.base + r.size);
+		if (p) {
+			*off_node = false;
+			return p;
+		}
+	}
+	*off_node = true;
+	return alloc_any(size);
+}
+
+/* The pfns [s, e) of section-touching memory of node @nid: gives the
+ * section a memmap on that node if it has none. A section holding memory
+ * of two nodes stays with the first (page flags name one node). */
+static const char *add_section_part(uint64_t s, uint64_t e, unsigned nid)
+{
+	const struct mem_section *ms = pfn_section(&model.sections, s);
+	struct page *memmap = NULL;
+	bool off_node;
+	int rc;
+
+	if (ms && ms->nid != nid) {
+		setup.shared_sections++;
+		nid = ms->nid;
+	}
+	if (!ms) {
+		memmap = alloc_on_node(SECTION_MEMMAP_BYTES, nid, &off_node);
+		if (!memmap)
+			return "no memory for a section's memmap";
+		setup.off_node_sections += off_node;
+	}
+	rc = section_add(&model, s, e, nid, memmap);
+	return rc < 0 ? "section_add refused a memory region" : NULL;
+}
+
+static const char *add_sections(void)
+{
+	for (size_t i = 0; i < memblock_memory_count(); i++) {
+		struct memblock_region r = *memblock_memory_region(i);
+		uint64_t s = DIV_ROUND_UP(r.base, PAGE_SIZE);
+		uint64_t e = MIN((r.base + r.size) / PAGE_SIZE,
+				 model.sections.nr * PAGES_PER_SECTION);
+		const char *err;
+
+		if (region_node(&r) >= MAX_NUMNODES)
+			return "memory of a node beyond MAX_NUMNODES";
+		for (uint64_t p = s, pe; p < e; p = pe) {
+			pe = MIN(e, ALIGN_DOWN(p, PAGES_PER_SECTION) +
+				 PAGES_PER_SECTION);
+			err = add_section_part(p, pe, region_node(&r));
+			if (err)
+				return err;
+		}
+	}
+	return NULL;
+}
+
+/* memblock's free memory, whole pages only, as the model's free ranges. */
+static const char *add_free_ranges(void)
+{
+	struct memblock_iter it;
+	uint64_t base, end;
+
+	for_each_free_range(it, base, end) {
+		uint64_t s = DIV_ROUND_UP(base, PAGE_SIZE);
+		uint64_t e = MIN(end / PAGE_SIZE, model.span_end);
+
+		if (s >= e)
+			continue;
+		if (memmap_add_free_range(&model, s, e))
+			return "free range rejected (too many, or outside memory)";
+	}
+	return NULL;
+}
+
+/* The scratch model: sections [0, n) on node 0, every pfn free. */
+static const char *build_scratch(void)
+{
+	uint64_t n = MIN(MAX(setup.sections / 4, 1),
+			 MEMMAP_SCRATCH_MAX_SECTIONS);
+	uint64_t pages = n * PAGES_PER_SECTION;
+	struct page *memmap = alloc_any(n * SECTION_MEMMAP_BYTES);
+
+	if (!memmap)
+		return "no memory for the scratch memmap";
+	memmap_model_init(&scratch_model, scratch_table, n, scratch_free,
+			  ARRAY_SIZE(scratch_free));
+	if (section_add(&scratch_model, 0, pages, 0, memmap) != (int)n ||
+	    memmap_add_free_range(&scratch_model, 0, pages))
+		return "scratch model rejected";
+	setup.scratch = &scratch_model;
+	return NULL;
+}
+
+static const char *alloc_verify_storage(void)
+{
+	uint64_t words = memmap_verify_bitmap_words(&model);
+
+	setup.counts_len = memmap_verify_counts_len(&model);
+	setup.counts = alloc_any(setup.counts_len);
+	setup.bitmap = alloc_any(words * sizeof(unsigned long));
+	if (!setup.counts || !setup.bitmap)
+		return "no memory for the verification counts and bitmap";
+	return NULL;
+}
+
+static const char *build(bool verify)
+{
+	uint64_t end_pfn = MIN(memblock_end_of_ram() / PAGE_SIZE, MAX_PFN);
+	uint64_t nr = MIN(DIV_ROUND_UP(end_pfn, PAGES_PER_SECTION),
+			  NR_MEM_SECTIONS);
+	struct mem_section *table;
+	const char *err;
+
+	if (!nr)
+		return "memblock has no memory";
+	table = alloc_any(nr * sizeof(*table));
+	if (!table)
+		return "no memory for the section table";
+	memmap_model_init(&model, table, nr, free_ranges,
+			  ARRAY_SIZE(free_ranges));
+	setup.m = &model;
+	err = add_sections();
+	if (err)
+		return err;
+	setup.sections = memmap_present_pages(&model) / PAGES_PER_SECTION;
+	setup.memmap_bytes = setup.sections * SECTION_MEMMAP_BYTES;
+	err = build_scratch();
+	if (!err && verify)
+		err = alloc_verify_storage();
+	return err ? err : add_free_ranges();
+}
+
+const char *memmap_setup_get(bool verify, struct memmap_setup *out)
+{
+	const char *err = NULL;
+
+	if (!built) {
+		uint64_t t0 = now_ns();
+
+		err = build(verify);
+		if (err)
+			return err;
+		built = true;
+		setup.setup_ns = now_ns() - t0;
+	} else if (verify && !setup.counts) {
+		err = alloc_verify_storage();
+	}
+	*out = setup;
+	return err;
+}
