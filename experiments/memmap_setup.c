@@ -4,9 +4,6 @@
  * table, each section's memmap on its node, the scratch model's memmap,
  * the verification storage. */
 #include "arch/x86_64/mmu.h"
-/* mm/page.h defines PAGE_SIZE as (1ul << 12), mmu.h as (1ull << 12): the
- * same value spelled differently, which the preprocessor rejects. */
-#undef PAGE_SIZE
 #include "experiments/memmap_setup.h"
 #include "arch/x86_64/tsc.h"
 #include "mm/memblock.h"

@@ -11,7 +11,7 @@
 #include "lib/compiler.h"
 
 #define PAGE_SHIFT  12
-#define PAGE_SIZE   (1ull << PAGE_SHIFT)
+#define PAGE_SIZE   (1ul << PAGE_SHIFT)
 #define PAGE_MASK   (~(PAGE_SIZE - 1))
 #define HPAGE_SHIFT 21
 #define HPAGE_SIZE  (1ull << HPAGE_SHIFT)       /* 2 MiB */
