@@ -33,6 +33,8 @@ extern const unsigned nr_experiments;
 
 /* Whether the command line selected variant v (default: all). */
 bool exp_variant_on(const struct exp_ctx *c, const char *v);
+/* Whether variants= names v explicitly (for opt-in variants). */
+bool exp_variant_named(const struct exp_ctx *c, const char *v);
 /* Whether the command line asked for fault f. */
 bool exp_inject(const struct exp_ctx *c, const char *f);
 bool exp_verify(const struct exp_ctx *c);

@@ -72,6 +72,11 @@ bool exp_variant_on(const struct exp_ctx *c, const char *v)
 	return false;
 }
 
+bool exp_variant_named(const struct exp_ctx *c, const char *v)
+{
+	return opts.nvariants && exp_variant_on(c, v);
+}
+
 bool exp_inject(const struct exp_ctx *c, const char *f)
 {
 	return opts_inject(f);

@@ -2,15 +2,20 @@
  * count, one job over SMP_TEST_UNITS units checks what the host tests check
  * under ThreadSanitizer: each unit done exactly once, chunk boundaries on
  * align, no chunk below min_chunk but at the job's ends; plus the CPU table
- * (online CPUs with APIC id and node). Variants are the engine modes. */
+ * (online CPUs with APIC id and node). Variants are the engine modes, plus
+ * two opt-in ones: barrier (sense-reversing barrier rounds in lock step)
+ * and locks (spinlock and ticket lock under contention, counted). */
 #include "experiments/experiment.h"
 #include "experiments/json.h"
 #include "boot/boot.h"
+#include "arch/x86_64/tsc.h"
 #include "lib/printf.h"
 #include "lib/report.h"
 #include "lib/string.h"
 #include "smp/job.h"
 #include "smp/smp.h"
+#include "lib/barrier.h"
+#include "lib/spinlock.h"
 
 #define SMP_TEST_UNITS     (1u << 20)
 #define SMP_TEST_START     12345u      /* not aligned: exercises the head */
@@ -18,8 +23,14 @@
 #define SMP_TEST_MIN_CHUNK 8192u
 
 static const char *const smp_variants[] = {
-	"serial", "static", "padata", "dynamic", "steal", NULL
+	"serial", "static", "padata", "dynamic", "steal", "barrier", "locks", NULL
 };
+
+/* Opt-in variants (named in variants=): with more vCPUs than host cores,
+ * spinning waiters are descheduled by the host and a FIFO ticket lock
+ * hands over at host-scheduler speed, which makes them slow under TCG. */
+#define BARRIER_ROUNDS 200
+#define LOCK_ITERS     5000
 static const char *const smp_injects[] = { "smp-noap", NULL };
 
 #define TIMELINE_WIDTH     60
@@ -149,11 +160,130 @@ static void print_cpus(struct exp_ctx *c)
 	json_end(&j);
 }
 
+/* --- barrier and locks on real CPUs ------------------------------------ */
+
+struct prim_test {
+	struct barrier bar;
+	uint32_t phase;
+	uint32_t phase_errors;
+	struct spinlock spin;
+	struct ticket_lock ticket;
+	uint64_t spin_count, ticket_count;
+	uint64_t spin_ns[MAX_CPUS], ticket_ns[MAX_CPUS];
+};
+
+static struct prim_test prim;
+
+/* Every CPU checks that nobody ran ahead of the round, then waits twice:
+ * once to finish the round, once after CPU 0 advanced the phase. */
+static void barrier_fn(void *arg, unsigned idx)
+{
+	uint32_t sense = 0;
+
+	for (uint32_t r = 0; r < BARRIER_ROUNDS; r++) {
+		if (__atomic_load_n(&prim.phase, __ATOMIC_ACQUIRE) != r)
+			__atomic_fetch_add(&prim.phase_errors, 1, __ATOMIC_RELAXED);
+		barrier_wait(&prim.bar, &sense);
+		if (idx == 0)
+			__atomic_store_n(&prim.phase, r + 1, __ATOMIC_RELEASE);
+		barrier_wait(&prim.bar, &sense);
+	}
+}
+
+static void locks_fn(void *arg, unsigned idx)
+{
+	uint64_t t0 = now_ns();
+
+	for (int i = 0; i < LOCK_ITERS; i++) {
+		spin_lock(&prim.spin);
+		prim.spin_count++;
+		spin_unlock(&prim.spin);
+	}
+	prim.spin_ns[idx] = now_ns() - t0;
+	t0 = now_ns();
+	for (int i = 0; i < LOCK_ITERS; i++) {
+		ticket_lock(&prim.ticket);
+		prim.ticket_count++;
+		ticket_unlock(&prim.ticket);
+	}
+	prim.ticket_ns[idx] = now_ns() - t0;
+}
+
+static uint64_t max_ns(const uint64_t *v, unsigned n)
+{
+	uint64_t m = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		m = MAX(m, v[i]);
+	return m;
+}
+
+static int run_barrier(struct exp_ctx *c, unsigned n)
+{
+	struct json j;
+	uint64_t t0;
+	bool ok;
+
+	memset(&prim, 0, sizeof(prim));
+	barrier_init(&prim.bar, n);
+	t0 = now_ns();
+	smp_on_cpus(n, barrier_fn, NULL);
+	t0 = now_ns() - t0;
+	ok = !prim.phase_errors && prim.phase == BARRIER_ROUNDS;
+	report(ok, "barrier threads=%u: %u rounds, %u CPUs ran ahead", n,
+	       prim.phase, prim.phase_errors);
+	json_begin(&j, "smp");
+	json_str(&j, "variant", "barrier");
+	json_u64(&j, "threads", n);
+	json_u64(&j, "units", BARRIER_ROUNDS * 2);
+	json_u64(&j, "ns", t0);
+	json_bool(&j, "verified", ok);
+	json_end(&j);
+	return ok ? 0 : -1;
+}
+
+/* All n CPUs hammer one lock: the time and the contended acquisitions show
+ * what a shared lock costs (the buddy's zone locks, padata's cursor). */
+static int run_locks(struct exp_ctx *c, unsigned n)
+{
+	struct json j;
+	bool ok;
+
+	memset(&prim, 0, sizeof(prim));
+	smp_on_cpus(n, locks_fn, NULL);
+	ok = prim.spin_count == (uint64_t)n * LOCK_ITERS &&
+	     prim.ticket_count == (uint64_t)n * LOCK_ITERS &&
+	     prim.ticket.owner == prim.ticket.next;
+	report(ok, "locks threads=%u: spinlock %lu, ticket %lu of %lu increments",
+	       n, prim.spin_count, prim.ticket_count, (uint64_t)n * LOCK_ITERS);
+	for (int k = 0; k < 2; k++) {
+		json_begin(&j, "smp");
+		json_str(&j, "variant", k ? "ticket-lock" : "spinlock");
+		json_u64(&j, "threads", n);
+		json_u64(&j, "units", (uint64_t)n * LOCK_ITERS);
+		json_u64(&j, "ns", max_ns(k ? prim.ticket_ns : prim.spin_ns, n));
+		json_u64(&j, "contended", k ? prim.ticket.contended : prim.spin.contended);
+		json_bool(&j, "verified", ok);
+		json_end(&j);
+	}
+	exp_log(c, "smp: %u CPUs x %u lock/unlock: spinlock %lu ns (%u contended), "
+		"ticket %lu ns (%u contended)\n", n, LOCK_ITERS,
+		max_ns(prim.spin_ns, n), prim.spin.contended,
+		max_ns(prim.ticket_ns, n), prim.ticket.contended);
+	return ok ? 0 : -1;
+}
+
 static int smp_run(struct exp_ctx *c)
 {
 	int rc = 0;
 
 	print_cpus(c);
+	for (unsigned t = 0; t < c->nthreads; t++) {
+		if (exp_variant_named(c, "barrier"))
+			rc |= run_barrier(c, c->threads[t]);
+		if (exp_variant_named(c, "locks"))
+			rc |= run_locks(c, c->threads[t]);
+	}
 	for (enum job_mode m = 0; m < JOB_NR_MODES; m++) {
 		if (!exp_variant_on(c, job_mode_name(m)))
 			continue;
