@@ -80,10 +80,23 @@ def row_key(rec):
 		rec.get("page_bytes", 0), rec.get("threads", 0))
 
 
+COLD_SUFFIX = " (cold)"
+
+
 def timed(records):
-	"""Result records with a time, the boot line excluded, failed verification excluded."""
-	return [r for r in records if r.get("experiment") not in (None, "boot")
-		and isinstance(r.get("ns"), (int, float)) and r.get("verified") is not False]
+	"""Result records with a time, the boot line excluded, failed verification excluded.
+	A run marked "cold" (the first touch of memory since boot: mostly the host
+	faulting guest pages in) becomes its own variant "<v> (cold)", so warm
+	statistics and plots are not mixed with it."""
+	out = []
+	for r in records:
+		if r.get("experiment") in (None, "boot") or not isinstance(r.get("ns"), (int, float)) \
+				or r.get("verified") is False:
+			continue
+		if r.get("cold") is True:
+			r = dict(r, variant=f"{r.get('variant')}{COLD_SUFFIX}")
+		out.append(r)
+	return out
 
 
 class Row:
@@ -338,9 +351,13 @@ def series_of(rows):
 
 
 def plot_groups(rows):
-	"""-> {(config, kind, size, page_bytes): [Row]} with two or more thread counts."""
+	"""-> {(config, kind, size, page_bytes): [Row]} with two or more thread counts.
+	Cold rows stay in the tables but out of the plots (one sample each, and an
+	order of magnitude off the warm scale)."""
 	groups = {}
 	for r in rows:
+		if r.variant.endswith(COLD_SUFFIX):
+			continue
 		groups.setdefault((r.config, r.kind, r.size, r.page_bytes), []).append(r)
 	return {k: v for k, v in groups.items() if len({r.threads for r in v}) >= 2}
 
