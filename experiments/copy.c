@@ -177,19 +177,14 @@ static void mt_chunk(uint64_t a, uint64_t b, void *arg)
 	cs->k->fn(va(cs->dst_pa[0]) + a, va(cs->src_pa[0]) + a, b - a);
 }
 
-static enum job_mode mt_mode(const struct exp_ctx *c)
-{
-	return c->opts->engine >= 0 ? (enum job_mode)c->opts->engine
-				    : JOB_PADATA;
-}
-
 static int run_mt(struct copy_size *cs, unsigned t, uint64_t *ns)
 {
 	struct job job = {
 		.thread_fn = mt_chunk, .fn_arg = cs,
 		.start = 0, .size = cs->bytes,
 		.align = COPY_MT_ALIGN, .min_chunk = COPY_MT_MIN_CHUNK,
-		.max_threads = t, .mode = mt_mode(cs->c), .name = "copy",
+		.max_threads = t, .name = "copy",
+		.mode = exp_engine_mode(cs->c, JOB_PADATA),
 	};
 
 	if (job_run(&job, &X.stats))
@@ -318,7 +313,8 @@ static int do_mt(struct copy_size *cs, unsigned t, unsigned rep)
 	ok = check(cs, "mt", t, 1) && X.stats.units == cs->bytes;
 	j = begin_result(cs, "mt", X.stats.nthreads, cs->bytes, ns, ok, rep);
 	json_u64(j, "requested_threads", t);
-	json_str(j, "engine", job_mode_name(mt_mode(cs->c)));
+	json_str(j, "engine",
+		 job_mode_name(exp_engine_mode(cs->c, JOB_PADATA)));
 	json_u64(j, "chunks", X.stats.chunks);
 	json_u64(j, "chunk_bytes", X.stats.plan.chunk);
 	json_end(j);

@@ -8,6 +8,7 @@
 #define EXPERIMENTS_EXPERIMENT_H
 #include "lib/compiler.h"
 #include "lib/cmdline.h"
+#include "smp/job.h"
 
 struct exp_ctx;
 
@@ -41,6 +42,14 @@ bool exp_verify(const struct exp_ctx *c);
 unsigned exp_reps(const struct exp_ctx *c);
 /* Prints a human line unless `quiet`. */
 void exp_log(const struct exp_ctx *c, const char *fmt, ...) __printf(2, 3);
+
+/* engine= when given, else the experiment's own default mode. */
+enum job_mode exp_engine_mode(const struct exp_ctx *c, enum job_mode dflt);
+/* Appends "threads_detail":[{cpu,node,chunks,units,busy_ns,wait_ns,
+ * t_start,t_end}...] for every thread of a finished job. */
+struct json;
+struct job_stats;
+void exp_json_job_threads(struct json *j, const struct job_stats *s);
 
 /* The cmdline table built from the registry. */
 const struct cmdline_experiment *exp_cmdline_table(unsigned *n);

@@ -321,26 +321,6 @@ static void calibrate(void)
 
 /* ---- results -------------------------------------------------------------- */
 
-static void emit_threads(struct json *j)
-{
-	json_array_begin(j, "threads_detail");
-	for (unsigned t = 0; t < stats.nthreads; t++) {
-		const struct job_thread_stats *ts = &stats.thread[t];
-
-		json_object_begin(j);
-		json_u64(j, "cpu", ts->cpu);
-		json_u64(j, "node", ts->node);
-		json_u64(j, "chunks", ts->chunks);
-		json_u64(j, "units", ts->units);
-		json_u64(j, "busy_ns", ts->busy_ns);
-		json_u64(j, "wait_ns", ts->wait_ns);
-		json_u64(j, "t_start", ts->t_start_ns);
-		json_u64(j, "t_end", ts->t_end_ns);
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
 static void emit(const struct row *r, const char *algo, const char *store,
 		 enum job_mode mode)
 {
@@ -372,7 +352,7 @@ static void emit(const struct row *r, const char *algo, const char *store,
 		json_u64(j, "zone_locks", r->zone_locks);
 		json_u64(j, "zone_lock_contended", r->zone_spins);
 	}
-	emit_threads(j);
+	exp_json_job_threads(j, &stats);
 	json_end(j);
 }
 

@@ -2,6 +2,7 @@
  * registry (bad input: message + status 3), then run the chosen
  * experiments with the resolved thread list, and print the verdict. */
 #include "experiments/experiment.h"
+#include "experiments/json.h"
 #include "boot/boot.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
@@ -101,6 +102,31 @@ void exp_log(const struct exp_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
 	va_end(ap);
+}
+
+enum job_mode exp_engine_mode(const struct exp_ctx *c, enum job_mode dflt)
+{
+	return opts.engine >= 0 ? (enum job_mode)opts.engine : dflt;
+}
+
+void exp_json_job_threads(struct json *j, const struct job_stats *s)
+{
+	json_array_begin(j, "threads_detail");
+	for (unsigned t = 0; t < s->nthreads; t++) {
+		const struct job_thread_stats *ts = &s->thread[t];
+
+		json_object_begin(j);
+		json_u64(j, "cpu", ts->cpu);
+		json_u64(j, "node", ts->node);
+		json_u64(j, "chunks", ts->chunks);
+		json_u64(j, "units", ts->units);
+		json_u64(j, "busy_ns", ts->busy_ns);
+		json_u64(j, "wait_ns", ts->wait_ns);
+		json_u64(j, "t_start", ts->t_start_ns);
+		json_u64(j, "t_end", ts->t_end_ns);
+		json_object_end(j);
+	}
+	json_array_end(j);
 }
 
 static void add_threads(struct exp_ctx *c, unsigned t)

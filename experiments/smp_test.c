@@ -65,26 +65,6 @@ static uint64_t count_not_once(void)
 	return bad;
 }
 
-static void emit_threads(struct json *j, const struct job_stats *s)
-{
-	json_array_begin(j, "threads_detail");
-	for (unsigned t = 0; t < s->nthreads; t++) {
-		const struct job_thread_stats *ts = &s->thread[t];
-
-		json_object_begin(j);
-		json_u64(j, "cpu", ts->cpu);
-		json_u64(j, "node", ts->node);
-		json_u64(j, "chunks", ts->chunks);
-		json_u64(j, "units", ts->units);
-		json_u64(j, "busy_ns", ts->busy_ns);
-		json_u64(j, "wait_ns", ts->wait_ns);
-		json_u64(j, "t_start", ts->t_start_ns);
-		json_u64(j, "t_end", ts->t_end_ns);
-		json_object_end(j);
-	}
-	json_array_end(j);
-}
-
 static int run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads)
 {
 	struct smp_check chk = { SMP_TEST_START, SMP_TEST_START + SMP_TEST_UNITS,
@@ -118,7 +98,7 @@ static int run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads)
 	json_u64(&j, "steals", stats.steals);
 	json_u64(&j, "lock_contended", stats.lock_contended);
 	json_bool(&j, "verified", ok);
-	emit_threads(&j, &stats);
+	exp_json_job_threads(&j, &stats);
 	json_end(&j);
 	/* One timeline per mode at the largest thread count shows the shape
 	 * of the split (who worked when). */

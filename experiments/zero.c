@@ -69,12 +69,6 @@ static void zero_piece(void *arg, unsigned idx, unsigned n)
 	clear_pages(zs, a, b);
 }
 
-static enum job_mode mt_mode(const struct exp_ctx *c)
-{
-	return c->opts->engine >= 0 ? (enum job_mode)c->opts->engine
-				    : JOB_PADATA;
-}
-
 /* units are bytes; align = min_chunk = one huge page, so a thread always
  * clears whole pages. */
 static int run_mt(struct zero_size *zs, unsigned t, uint64_t *ns)
@@ -83,7 +77,8 @@ static int run_mt(struct zero_size *zs, unsigned t, uint64_t *ns)
 		.thread_fn = zero_chunk, .fn_arg = zs,
 		.start = 0, .size = zs->bytes,
 		.align = ZERO_PAGE, .min_chunk = ZERO_PAGE,
-		.max_threads = t, .mode = mt_mode(zs->c), .name = "zero",
+		.max_threads = t, .name = "zero",
+		.mode = exp_engine_mode(zs->c, JOB_PADATA),
 	};
 
 	if (job_run(&job, &X.stats))
@@ -156,7 +151,8 @@ static int measure(struct zero_size *zs, const char *variant,
 	json_bool(&X.j, "nt", memk_fill_is_nt(k));
 	if (how == ZERO_MT) {
 		json_u64(&X.j, "requested_threads", t);
-		json_str(&X.j, "engine", job_mode_name(mt_mode(zs->c)));
+		json_str(&X.j, "engine",
+			 job_mode_name(exp_engine_mode(zs->c, JOB_PADATA)));
 		json_u64(&X.j, "chunks", X.stats.chunks);
 	}
 	json_end(&X.j);
