@@ -200,9 +200,11 @@ def linux_reference(run_dir, records):
 
 
 def attach_linux(rows_by_exp, ref):
-	"""memmap rows that use every vCPU get vs_linux = median / Linux median."""
+	"""Cold memmap rows that use every vCPU get vs_linux = median / Linux median:
+	Linux's figure is a cold one (a memmap nothing touched since boot), so only
+	parinit's cold runs compare like with like."""
 	for row in rows_by_exp.get("memmap", []):
-		if row.threads != row.cpus:
+		if row.threads != row.cpus or not row.variant.endswith(COLD_SUFFIX):
 			continue
 		hit = ref.get((row.config[4], row.cpus, row.config[5]))
 		if hit and hit[0]:
@@ -258,7 +260,8 @@ out); rate = ns per 4 KiB page, GB/s (bytes/ns) or ns per job unit; speedup =
 median at 1 thread / median (same config and size); vs bound = median / median of variant 'bound'
 at the same config, size and threads (1.00x = at the bound); vs Linux = median /
 Linux's deferred struct page init in the same QEMU memory size and vCPUs (from
-tools/compare-linux), shown for rows that use every vCPU."""
+tools/compare-linux), shown for cold rows (first run of a boot, like Linux's)
+that use every vCPU; a "(cold)" row is the first run of its boot."""
 
 
 def write_summary(run_dir, records, cases, meta, rows_by_exp, ref, plots):
