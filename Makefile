@@ -7,7 +7,9 @@
 #   make test       host unit tests, fuzzers, QEMU integration tests
 #   make bench      experiment matrix -> results/latest/
 #
-# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, MATRIX, TESTS.
+# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, MATRIX, TESTS,
+# QEMU_TESTS_FLAGS, FUZZ_SECONDS, V=1, B=<build dir>. For work in progress:
+# KEXCLUDE='a.c b.c' leaves kernel sources out, EXTRA_KOBJS adds objects.
 MAKEFLAGS += -rR --no-print-directory
 .SUFFIXES:
 
