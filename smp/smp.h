@@ -42,9 +42,10 @@ void smp_call_start(unsigned cpu, void (*fn)(void *arg, unsigned idx),
 		    void *arg, unsigned idx);
 /* Waits until cpu finished the function started on it. */
 void smp_call_wait(unsigned cpu);
-/* Runs fn(arg, i) on online CPUs 1..n-1 and fn(arg, 0) on the caller, which
- * must be CPU 0... or any CPU: helpers are the first n-1 other CPUs.
- * Returns when all are done (kvm-unit-tests' on_cpus, caller last). */
+/* Runs fn(arg, 0) on the calling CPU and fn(arg, 1..n-1) on the first n-1
+ * other online CPUs, which must be idle. Returns when all are done
+ * (kvm-unit-tests' on_cpus: helpers started first, the caller's share
+ * last). */
 void smp_on_cpus(unsigned n, void (*fn)(void *arg, unsigned idx), void *arg);
 /* The loop an AP sits in between calls (hlt until an IPI). */
 void __noreturn smp_idle_loop(void);
