@@ -25,7 +25,7 @@ static struct smp_cpu_desc cpu_descs[MAX_CPUS];
  * everything below 4 GiB and all RAM is mapped, so only bound the range. */
 static const void *acpi_map_direct(uint64_t phys, size_t len)
 {
-	uint64_t limit = MAX(4ull * GiB, boot_mem.ram_end);
+	uint64_t limit = MAX(DIRECT_MAP_LOW_END, boot_mem.ram_end);
 
 	if (phys + len < phys || phys + len > limit)
 		return NULL;
@@ -112,7 +112,7 @@ static void time_setup(void)
 	volatile void *regs = NULL;
 
 	if (h && !acpi_hpet_parse(h, &hpet, err, sizeof(err)) &&
-	    hpet.address && hpet.address < 4ull * GiB)
+	    hpet.address && hpet.address < DIRECT_MAP_LOW_END)
 		regs = phys_to_virt(hpet.address);
 	if (!tsc_init(regs, &why))
 		boot_fail("time", why);

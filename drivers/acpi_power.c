@@ -55,6 +55,8 @@ void acpi_reset(void)
 		return;
 	if (f.reset_reg.space_id == ACPI_GAS_IO)
 		outb(f.reset_reg.address, f.reset_value);
-	else if (f.reset_reg.space_id == ACPI_GAS_MEMORY && f.reset_reg.address < 4ull * GiB)
-		*(volatile uint8_t *)phys_to_virt(f.reset_reg.address) = f.reset_value;
+	else if (f.reset_reg.space_id == ACPI_GAS_MEMORY &&
+		 f.reset_reg.address < DIRECT_MAP_LOW_END)
+		*(volatile uint8_t *)phys_to_virt(f.reset_reg.address) =
+			f.reset_value;
 }

@@ -48,7 +48,6 @@ _Static_assert(sizeof(struct ap_boot_record) == 24, "boot record layout");
 
 extern const char trampoline_start[], trampoline_end[];
 extern const uint32_t trampoline_pm32_off, trampoline_lm64_off, trampoline_gdt_off;
-void smp_set_online(unsigned n, struct percpu *p);
 void __noreturn ap_entry(struct percpu *p);
 
 static struct ap_boot_record records[MAX_CPUS];

@@ -10,14 +10,12 @@
 #include "arch/x86_64/traps.h"
 
 static struct percpu *online_cpus[MAX_CPUS];
-extern void (*panic_stop_others)(void);
 
 struct percpu *smp_cpu(unsigned n)
 {
 	return online_cpus[n];
 }
 
-void smp_set_online(unsigned n, struct percpu *p);
 void smp_set_online(unsigned n, struct percpu *p)
 {
 	online_cpus[n] = p;

@@ -32,6 +32,8 @@ void smp_boot_aps(const struct smp_cpu_desc *cpus, unsigned n,
 		  uint64_t trampoline_phys, uint32_t skip_apic_id,
 		  struct smp_boot_result *res);
 
+/* Gives p the online number n (bring-up only, boot CPU). */
+void smp_set_online(unsigned n, struct percpu *p);
 /* The percpu of online CPU n (0 <= n < nr_cpus_online). */
 struct percpu *smp_cpu(unsigned n);
 /* The online number of the calling CPU. */

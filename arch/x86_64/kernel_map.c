@@ -13,7 +13,6 @@
 #include "mm/memblock.h"
 #include "lib/string.h"
 
-#define EARLY_MAP_LIMIT (4ull * GiB)   /* what entry.asm maps at PAGE_OFFSET */
 #define DIRECT_FLAGS   (PTE_W | PTE_NX | PTE_G)
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _ebss[];
@@ -21,7 +20,7 @@ extern char _kernel_end[], boot_stack_guard[];
 
 static uint64_t boot_alloc_page(void *ctx)
 {
-	uint64_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE, EARLY_MAP_LIMIT);
+	uint64_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE, DIRECT_MAP_LOW_END);
 
 	if (pa)
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
@@ -71,7 +70,7 @@ int kernel_map_init(uint64_t fb_phys, uint64_t fb_size, const char **err)
 	*err = "out of memory for page tables";
 	if (!pml4)
 		return -1;
-	rc = map_direct(pml4, 0, MAX(EARLY_MAP_LIMIT, boot_mem.ram_end));
+	rc = map_direct(pml4, 0, MAX(DIRECT_MAP_LOW_END, boot_mem.ram_end));
 	if (!rc && fb_size)
 		rc = map_direct(pml4, fb_phys, fb_phys + fb_size);
 	rc = rc ?: map_image_range(pml4, _text, _etext, 0);

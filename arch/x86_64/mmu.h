@@ -24,6 +24,10 @@
 #define VMAP_BASE    0xffffc90000000000ull
 #define VMAP_SIZE    (1ull * TiB)
 #define KERNEL_VIRT  0xffffffff80000000ull
+/* The direct map always covers [0, 4 GiB), RAM or not: the early tables of
+ * boot/entry.asm map exactly that, and the final ones keep it for MMIO
+ * (LAPIC, IOAPIC, HPET, framebuffer) and ACPI tables. */
+#define DIRECT_MAP_LOW_END (4ull * GiB)
 
 #define PTE_P    (1ull << 0)
 #define PTE_W    (1ull << 1)

@@ -36,6 +36,8 @@ void trap_set_handler(unsigned vector, trap_handler_t fn);
 /* Called by isr.asm. */
 void trap_dispatch(struct trap_frame *frame);
 
+/* Set by SMP code: stops the other CPUs when one panics (NULL before). */
+extern void (*panic_stop_others)(void);
 /* Prints a panic report and exits with status "crash" (never returns). */
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
 /* Symbol name containing addr, with the offset; NULL when none. */

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <time.h>
 #include "mm/copy.h"
+#include "tests/host/host_cpu.h"
 
 #define PAGE          4096
 #define TRIALS        3              /* best of, to skip warm-up noise */
@@ -25,18 +26,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static unsigned host_features(void)
-{
-	unsigned f = CPU_HAS_SSE2;
-
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx"))
-		f |= CPU_HAS_AVX;
-	if (__builtin_cpu_supports("avx2"))
-		f |= CPU_HAS_AVX2;
-	return f;
 }
 
 /* Best time in ns of TRIALS runs, each moving about BYTES_PER_RUN bytes;

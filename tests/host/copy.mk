@@ -5,7 +5,7 @@ copy_SRCS := mm/copy.c mm/copy_simd.c tests/host/test_copy.c
 # Host micro-benchmark, not a test (its numbers are the host's, not the
 # guest's): make build/host/bench_copy && build/host/bench_copy [MiB]
 $(B)/host/bench_copy: mm/copy.c mm/copy_simd.c tests/host/bench_copy.c \
-		mm/copy.h lib/compiler.h
+		mm/copy.h lib/compiler.h tests/host/host_cpu.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -DHOST \
 		$(filter %.c,$^) -o $@

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "lib/report.h"
 #include "mm/copy.h"
+#include "tests/host/host_cpu.h"
 
 #define PAGE        4096
 #define HUGE        (2 * MiB)
@@ -38,18 +39,6 @@ static const uint64_t patterns[] = {
 };
 
 static unsigned char *src_region, *dst_region, *guard_ref, *fill_ref;
-
-static unsigned host_features(void)
-{
-	unsigned f = CPU_HAS_SSE2; /* part of x86-64 */
-
-	__builtin_cpu_init();
-	if (__builtin_cpu_supports("avx"))
-		f |= CPU_HAS_AVX;
-	if (__builtin_cpu_supports("avx2"))
-		f |= CPU_HAS_AVX2;
-	return f;
-}
 
 static void offsets_for(size_t n, const size_t **offs, size_t *count)
 {
