@@ -2,7 +2,9 @@
 #ifndef BOOT_BOOT_H
 #define BOOT_BOOT_H
 #include "boot/multiboot2.h"
+#include "drivers/acpi.h"
 #include "lib/compiler.h"
+#include "smp/smp.h"
 
 struct boot_info {
 	struct mb2_info mb;
@@ -16,8 +18,6 @@ struct boot_info {
 extern struct boot_info boot;
 
 /* What ACPI said about the machine (boot/platform.c). */
-#include "drivers/acpi.h"
-#include "smp/smp.h"
 struct platform {
 	bool acpi;
 	struct acpi_madt madt;
