@@ -104,6 +104,15 @@ $(B)/kernel.elf: $(KOBJS) linker.ld tools/gensyms.sh
 	@$(NM) -n $@ | grep -v ' ksyms\| _kernel_end' | awk '{print $$1,$$3}' > $(B)/syms1.txt
 	@cmp -s $(B)/syms0.txt $(B)/syms1.txt || { echo "symbols moved between link passes"; exit 1; }
 
+# The boot line's build_id: the commit, "-dirty" with local changes. The
+# stamp rebuilds boot/report.o when it changes.
+BUILD_ID := $(shell git describe --always --dirty --abbrev=12 2>/dev/null || echo not-from-git)
+$(B)/build_id.stamp: FORCE
+	@mkdir -p $(B)
+	@echo '$(BUILD_ID)' | cmp -s - $@ || echo '$(BUILD_ID)' > $@
+$(B)/k/boot/report.o: $(B)/build_id.stamp
+$(B)/k/boot/report.o: KCFLAGS_GPR += -DPARINIT_BUILD_ID='"$(BUILD_ID)"'
+
 # --- boot media ------------------------------------------------------------
 GRUB_CFG_GEN := sh boot/grub/mkcfg.sh
 

@@ -27,21 +27,16 @@ struct platform {
 };
 extern struct platform platform;
 
-/* The APIC id fault injection asks the bring-up to skip, or UINT32_MAX. */
-uint32_t run_opts_skip_apic_id(void);
-/* The parsed command line written back in canonical form. */
-const char *run_opts_canonical(void);
-
 void __noreturn boot_fail(const char *what, const char *why);
 /* Prints the banner: loader, firmware, CPU, memory map summary. */
 void boot_banner(void);
-/* Parses the command line into run_opts (experiments/run.h); exits with
- * status 3 and a message on bad input. */
-void boot_parse_options(void);
+/* The options boot itself acts on, read where they are used (quiet: no
+ * framebuffer console; halt: halt instead of powering off). The runner
+ * validates the whole line later. */
+void boot_early_options(void);
 /* ACPI tables, TSC frequency, CPUs (MADT + AP bring-up), NUMA nodes. */
 void boot_platform_init(void);
-/* Prints {"experiment":"boot",...}. */
-void boot_report(void);
-/* Runs the chosen experiments; returns 0 when all passed. */
-int boot_run_experiments(void);
+/* What the experiment runner is handed (experiments/machine.h). */
+struct machine;
+void boot_describe(struct machine *m);
 #endif

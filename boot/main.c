@@ -1,6 +1,6 @@
 /* kmain(): the boot script. GRUB -> boot/entry.asm (long mode) -> here:
  * consoles, CPU features, memory map, page tables, ACPI, time, CPUs,
- * command line, experiments, verdict, exit. One step per line; the order
+ * hand-over to the experiment runner, exit. One step per line; the order
  * matters where a comment says so. */
 #include "boot/boot.h"
 #include "boot/memory.h"
@@ -14,6 +14,7 @@
 #include "drivers/fbcon.h"
 #include "drivers/power.h"
 #include "drivers/serial.h"
+#include "experiments/run.h"
 #include "lib/printf.h"
 #include "lib/report.h"
 #include "mm/memblock.h"
@@ -22,6 +23,7 @@
 #define MBI_MAX_SIZE (1ull * MiB)   /* sanity bound on total_size */
 
 struct boot_info boot;
+static struct machine machine;
 
 /* Bad input: say what was wrong and leave with status 3. */
 void __noreturn boot_fail(const char *what, const char *why)
@@ -88,8 +90,10 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	percpu_install(&percpu_area[0]);
 	setup_framebuffer();        /* needs the direct map */
 	boot_banner();
-	boot_parse_options();       /* bad command line: status 3 */
+	boot_early_options();       /* quiet, halt */
 	boot_platform_init();       /* ACPI, time, CPUs, nodes */
-	boot_report();              /* the {"experiment":"boot"} line */
-	machine_exit(boot_run_experiments() ? EXIT_FAIL : EXIT_PASS);
+	boot_describe(&machine);
+	/* The hand-over: the runner parses the command line (bad: status 3),
+	 * prints the boot line and runs the experiments. */
+	machine_exit(exp_main(&machine) ? EXIT_FAIL : EXIT_PASS);
 }

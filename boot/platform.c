@@ -9,6 +9,7 @@
 #include "arch/x86_64/tsc.h"
 #include "drivers/acpi.h"
 #include "drivers/pic.h"
+#include "lib/cmdline_scan.h"
 #include "lib/printf.h"
 #include "mm/memblock.h"
 #include "smp/smp.h"
@@ -154,11 +155,14 @@ static void cpus_setup(void)
 
 void boot_platform_init(void)
 {
-	platform.skip_apic_id = run_opts_skip_apic_id();
+	/* inject=smp-noap: leave the last MADT CPU that is not us unstarted. */
+	platform.skip_apic_id = cmdline_scan_has(boot.mb.cmdline, "inject",
+						 "smp-noap") ? SMP_SKIP_LAST_AP : UINT32_MAX;
 	acpi_setup();
 	madt_setup();
 	numa_setup();
 	time_setup();
 	cpus_setup();          /* needs the TSC for its delays */
+	nr_nodes_online = boot.nodes;
 	boot.ready_ns = now_ns();
 }

@@ -1,8 +1,12 @@
-/* The boot banner and the boot result line. */
+/* The boot banner, the options boot acts on itself, and the machine
+ * description handed to the experiment runner. */
 #include "boot/boot.h"
 #include "boot/memory.h"
 #include "arch/x86_64/apic.h"
-#include "experiments/json.h"
+#include "drivers/console.h"
+#include "drivers/power.h"
+#include "experiments/machine.h"
+#include "lib/cmdline_scan.h"
 #include "smp/smp.h"
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/tsc.h"
@@ -30,63 +34,38 @@ void boot_banner(void)
 			boot.fb_console ? ", text console on it" : "");
 }
 
-static uint64_t node_memory(unsigned nid)
+void boot_early_options(void)
 {
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i < memblock_memory_count(); i++) {
-		const struct memblock_region *r = memblock_memory_region(i);
-
-		if (r->nid == (int)nid)
-			sum += r->size;
-	}
-	return sum;
+	power_set_halt(cmdline_scan_has(boot.mb.cmdline, "halt", NULL));
+	if (cmdline_scan_has(boot.mb.cmdline, "quiet", NULL))
+		console_set_fb(false);
 }
 
-static unsigned node_cpus(unsigned nid)
+/* The build's source commit (git describe, from the Makefile). */
+#ifndef PARINIT_BUILD_ID
+#define PARINIT_BUILD_ID "not-from-git"
+#endif
+
+void boot_describe(struct machine *m)
 {
-	unsigned n = 0;
-
-	for (unsigned c = 0; c < nr_cpus_online; c++)
-		n += smp_cpu(c)->node == nid;
-	return n;
-}
-
-/* The boot result line; per-node figures let tests check NUMA layouts. */
-void boot_report(void)
-{
-	struct json j;
-
-	for (unsigned n = 0; n < boot.nodes; n++)
-		kprintf("numa: node %u: %u CPUs, %lu MiB\n", n, node_cpus(n),
-			node_memory(n) / MiB);
-	json_begin(&j, "boot");
-	json_u64(&j, "cpus", nr_cpus_online);
-	json_u64(&j, "nodes", boot.nodes);
-	json_u64(&j, "ram_bytes", boot_mem.ram_bytes);
-	json_u64(&j, "usable_bytes", memblock_free_bytes());
-	json_u64(&j, "tsc_hz", tsc_hz);
-	json_str(&j, "tsc_source", tsc_source_name());
-	json_u64(&j, "ns", boot.ready_ns);
-	json_u64(&j, "ap_boot_ns", platform.smp.ns);
-	json_u64(&j, "cpus_failed", platform.smp.failed);
-	json_str(&j, "firmware", boot.mb.has_efi64_systab ? "uefi" : "bios");
-	json_str(&j, "loader", boot.mb.loader_name ? boot.mb.loader_name : "");
-	json_str(&j, "memory_map", boot_mem.source);
-	json_str(&j, "options", run_opts_canonical());
-	json_bool(&j, "acpi", platform.acpi);
-	json_bool(&j, "x2apic", lapic_x2apic_mode());
-	json_bool(&j, "fb_console", boot.fb_console);
-	json_bool(&j, "pdpe1gb", cpu.pdpe1gb);
-	json_bool(&j, "avx2", cpu.avx2);
-	json_array_begin(&j, "node_info");
-	for (unsigned n = 0; n < boot.nodes; n++) {
-		json_object_begin(&j);
-		json_u64(&j, "node", n);
-		json_u64(&j, "cpus", node_cpus(n));
-		json_u64(&j, "mem_bytes", node_memory(n));
-		json_object_end(&j);
-	}
-	json_array_end(&j);
-	json_end(&j);
+	*m = (struct machine){
+		.cmdline = boot.mb.cmdline ? boot.mb.cmdline : "",
+		.build_id = PARINIT_BUILD_ID,
+		.firmware = boot.mb.has_efi64_systab ? "uefi" : "bios",
+		.loader = boot.mb.loader_name ? boot.mb.loader_name : "",
+		.memory_map = boot_mem.source,
+		.cpu_vendor = cpu.vendor, .cpu_brand = cpu.brand,
+		.cpus = nr_cpus_online,
+		.cpus_requested = platform.smp.requested,
+		.cpus_failed = platform.smp.failed,
+		.nodes = boot.nodes ? boot.nodes : 1,
+		.ram_bytes = boot_mem.ram_bytes,
+		.usable_bytes = memblock_free_bytes(),
+		.tsc_hz = tsc_hz, .tsc_source = tsc_source_name(),
+		.tsc_invariant = cpu.invariant_tsc,
+		.ready_ns = boot.ready_ns, .ap_boot_ns = platform.smp.ns,
+		.acpi = platform.acpi, .x2apic = lapic_x2apic_mode(),
+		.fb_console = boot.fb_console, .pdpe1gb = cpu.pdpe1gb,
+		.avx2 = cpu.avx2,
+	};
 }

@@ -15,18 +15,21 @@
  * Every copy is checked (the destination against the source's pattern);
  * inject=copy-flip and inject=copy-short must make the checks fail. */
 #include "experiments/experiment.h"
-#include "experiments/json.h"
-#include "experiments/memk_select.h"
+#include "experiments/buffers.h"
+#include "experiments/kernel_select.h"
+#include "experiments/par_buffer.h"
+#include "experiments/params.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/kmap.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/tsc.h"
-#include "boot/boot.h"
+#include "lib/printf.h"
 #include "lib/report.h"
 #include "mm/memblock.h"
 #include "smp/job.h"
+#include "smp/on_cpus.h"
 #include "smp/smp.h"
 
 /* mt's job: units are bytes. align 64 KiB keeps every chunk page aligned
@@ -63,6 +66,8 @@ static const char *const copy_injects[] = { "copy-flip", "copy-short", NULL };
 
 static const uint64_t copy_default_sizes[] = { 2 * MiB, 1 * GiB };
 
+
+
 /* One huge page size being measured. */
 struct copy_size {
 	struct exp_ctx *c;
@@ -72,15 +77,16 @@ struct copy_size {
 	unsigned nsrc, ndst;	/* buffers allocated (>= 1 each) */
 	bool cross_node, aligned;
 	unsigned bound_reps[MAX_CPUS + 1];	/* reps of the bound done, by t */
+	uint64_t bound_best[MAX_CPUS + 1];	/* fastest bound, by t (0: none) */
+	char kb[16];		/* the kernel's name, a result key */
+	char why[160];		/* what the last check found wrong */
 	uint64_t skip;		/* copy-short: page not copied, or SKIP_NONE */
 	bool flip;
 };
 
 static struct {
-	struct memk_table table;
 	unsigned order[MAX_CPUS];	/* online CPUs, the caller first */
 	uint64_t load_pa[MAX_CPUS];	/* mt-busy load buffers */
-	struct json j;
 	struct job_stats stats;		/* ~64 KiB: never on a stack */
 } X;
 
@@ -122,7 +128,7 @@ static void copy_piece(void *arg, unsigned idx, unsigned n)
 	struct copy_job *cj = arg;
 	uint64_t a, b;
 
-	memk_piece(cj->cs->bytes, COPY_MT_ALIGN, idx, n, &a, &b);
+	piece_range(cj->cs->bytes, COPY_MT_ALIGN, idx, n, &a, &b);
 	copy_span(cj->cs, cj->dst, cj->src, a, b);
 }
 
@@ -131,10 +137,10 @@ static uint64_t run_gang(const struct copy_size *cs, const unsigned *cpus,
 			 unsigned n, bool barrier)
 {
 	struct copy_job cj = { cs, va(cs->dst_pa[0]), va(cs->src_pa[0]) };
-	struct memk_gang g = { .fn = copy_piece, .arg = &cj, .cpus = cpus,
-			       .n = n, .barrier = barrier };
+	struct on_cpus w = { .fn = copy_piece, .arg = &cj, .cpus = cpus,
+			     .n = n, .barrier = barrier, .what = "its piece of a copy" };
 
-	return memk_gang_run(&g);
+	return on_cpus_run(&w);
 }
 
 /* copy_highpage() per 4 KiB subpage, as folio_copy() loops: map source,
@@ -198,17 +204,14 @@ static int run_mt(struct copy_size *cs, unsigned t, uint64_t *ns)
 static void poison(const struct copy_size *cs, unsigned ndst)
 {
 	for (unsigned i = 0; i < ndst; i++)
-		memk_par_fill(va(cs->dst_pa[i]), cs->bytes, COPY_POISON);
+		par_fill(va(cs->dst_pa[i]), cs->bytes, COPY_POISON);
 }
 
 /* After a run: the copy-flip fault, then each destination against the
- * source it copied. True when all match; false with verify=off (nothing
- * was checked). */
-static bool check(const struct copy_size *cs, const char *variant,
-		  unsigned threads, unsigned ndst)
+ * source it copied (verify=on). True when all match; cs->why says what
+ * did not. */
+static bool check(struct copy_size *cs, unsigned ndst)
 {
-	bool ok = true;
-
 	for (unsigned i = 0; i < ndst; i++) {
 		unsigned char *d = va(cs->dst_pa[i]);
 		unsigned s = i < cs->nsrc ? i : 0;
@@ -218,108 +221,100 @@ static bool check(const struct copy_size *cs, const char *variant,
 			d[cs->bytes / 2] ^= COPY_FLIP_XOR;
 		if (!exp_verify(cs->c))
 			continue;
-		bad = memk_par_check_pattern(d, cs->bytes, src_seed(s));
-		if (bad != BUFFER_MATCH)
-			ok = report(false, "%s threads=%u: %lu-byte copy %u differs "
-				    "from its source at offset %lu (0x%02x)",
-				    variant, threads, cs->bytes, i, bad, d[bad]);
+		bad = par_check_pattern(d, cs->bytes, src_seed(s));
+		if (bad != BUFFER_MATCH) {
+			ksnprintf(cs->why, sizeof(cs->why), "%lu-byte copy %u "
+				  "differs from its source at offset %lu (0x%02x)",
+				  cs->bytes, i, bad, d[bad]);
+			return false;
+		}
 	}
-	if (!exp_verify(cs->c))
-		return false;
-	if (ok)
-		report(true, "%s threads=%u: %u %lu-byte copies match their "
-		       "sources", variant, threads, ndst, cs->bytes);
-	return ok;
+	return true;
 }
 
-static struct json *begin_result(const struct copy_size *cs,
-				 const char *variant, unsigned threads,
-				 uint64_t bytes, uint64_t ns, bool ok,
-				 unsigned rep)
+/* A record with the fields every copy result has; the caller adds its
+ * own and ends it with exp_result_end(). */
+static struct json *begin_result(struct copy_size *cs, struct exp_result *r,
+				 bool ok)
 {
-	struct memk_result r = {
-		.variant = variant, .threads = threads, .bytes = bytes,
-		.page_bytes = cs->bytes, .ns = ns, .verified = ok,
-		.kernel = cs->k->name, .rep = rep,
-	};
+	struct json *j;
 
-	memk_json_begin(&X.j, cs->c, &r);
-	json_bool(&X.j, "cross_node", cs->cross_node);
-	json_bool(&X.j, "page_aligned", cs->aligned);
-	return &X.j;
-}
-
-static void record(const char *label, unsigned threads,
-		   unsigned bound_threads, uint64_t bytes, uint64_t ns, bool ok)
-{
-	memk_table_record(&X.table, label, threads, bound_threads, bytes, ns,
-			  ok);
+	r->checked = exp_verify(cs->c);
+	r->verified = ok;
+	r->why = cs->why;
+	r->bytes = r->bytes ? r->bytes : cs->bytes;
+	exp_result_key(r, "kernel", cs->k->name);
+	j = exp_result_begin(cs->c, r);
+	json_u64(j, "page_bytes", cs->bytes);
+	json_fixed(j, "gbps", r->ns ? r->bytes * 1000 / r->ns : 0, 3);
+	json_bool(j, "cross_node", cs->cross_node);
+	json_bool(j, "page_aligned", cs->aligned);
+	return j;
 }
 
 /* ---- variants ------------------------------------------------------------ */
 
-static int verdict(const struct copy_size *cs, bool ok)
-{
-	return ok || !exp_verify(cs->c) ? 0 : -1;
-}
-
 /* The bound for t threads: the chosen kernel over the direct map, pieces
  * started together (no start-up cost). Once per thread count and rep. */
-static int do_bound(struct copy_size *cs, unsigned t, unsigned rep)
+static void do_bound(struct copy_size *cs, unsigned t, unsigned rep)
 {
-	uint64_t ns;
+	struct exp_result r = { .variant = "bound", .threads = t, .rep = rep };
 	bool ok;
 
 	if (cs->bound_reps[t] > rep)
-		return 0;
+		return;
 	cs->bound_reps[t] = rep + 1;
 	poison(cs, 1);
-	ns = run_gang(cs, X.order, t, true);
-	ok = check(cs, "bound", t, 1);
-	json_end(begin_result(cs, "bound", t, cs->bytes, ns, ok, rep));
-	record("bound", t, t, cs->bytes, ns, ok);
-	return verdict(cs, ok);
+	r.ns = run_gang(cs, X.order, t, true);
+	ok = check(cs, 1);
+	if (!cs->bound_best[t] || r.ns < cs->bound_best[t])
+		cs->bound_best[t] = r.ns;
+	begin_result(cs, &r, ok);
+	exp_result_end(cs->c, &r);
 }
 
-static int do_serial(struct copy_size *cs, bool per4k, unsigned rep)
+static void do_serial(struct copy_size *cs, bool per4k, unsigned rep)
 {
-	const char *variant = per4k ? "per4k" : "bulk";
-	uint64_t ns;
+	struct exp_result r = { .variant = per4k ? "per4k" : "bulk",
+				.threads = 1, .rep = rep };
 	bool ok;
 
 	if (per4k && kmap_init()) {
 		report(false, "per4k: no virtual range for kmap slots");
-		return -1;
+		return;
 	}
 	poison(cs, 1);
-	ns = per4k ? run_per4k(cs) : run_bulk(cs);
-	ok = check(cs, variant, 1, 1);
-	json_end(begin_result(cs, variant, 1, cs->bytes, ns, ok, rep));
-	record(variant, 1, 1, cs->bytes, ns, ok);
-	return verdict(cs, ok);
+	r.ns = per4k ? run_per4k(cs) : run_bulk(cs);
+	ok = check(cs, 1);
+	begin_result(cs, &r, ok);
+	exp_result_end(cs->c, &r);
 }
 
-static int do_mt(struct copy_size *cs, unsigned t, unsigned rep)
+static void do_mt(struct copy_size *cs, unsigned t, unsigned rep)
 {
+	struct exp_result r = { .variant = "mt", .threads = t, .rep = rep };
 	struct json *j;
-	uint64_t ns;
 	bool ok;
 
 	poison(cs, 1);
-	if (run_mt(cs, t, &ns)) {
+	if (run_mt(cs, t, &r.ns)) {
 		report(false, "mt threads=%u: job rejected", t);
-		return -1;
+		return;
 	}
-	ok = check(cs, "mt", t, 1) && X.stats.units == cs->bytes;
-	j = begin_result(cs, "mt", X.stats.nthreads, cs->bytes, ns, ok, rep);
+	ok = check(cs, 1);
+	if (ok && X.stats.units != cs->bytes) {
+		ksnprintf(cs->why, sizeof(cs->why), "the job did %lu of %lu "
+			  "bytes", X.stats.units, cs->bytes);
+		ok = false;
+	}
+	r.threads_run = X.stats.nthreads;
+	j = begin_result(cs, &r, ok);
 	json_u64(j, "requested_threads", t);
 	json_str(j, "engine",
 		 job_mode_name(exp_engine_mode(cs->c, JOB_PADATA)));
 	json_u64(j, "chunks", X.stats.chunks);
 	json_u64(j, "chunk_bytes", X.stats.plan.chunk);
-	json_end(j);
-	record("mt", t, t, cs->bytes, ns, ok);
-	return verdict(cs, ok);
+	exp_result_end(cs->c, &r);
 }
 
 /* ---- mt-concurrent ------------------------------------------------------- */
@@ -340,21 +335,21 @@ static struct {
 /* Runs on each initiator: all start together, then each copies its own
  * page over its own group, paying its helpers' start-up like a real
  * migration would. */
-static void initiator_fn(void *arg, unsigned g)
+static void initiator_fn(void *arg, unsigned g, unsigned n)
 {
 	struct copy_initiator *in = &conc.in[g];
 	struct copy_job cj = { in->cs, va(in->cs->dst_pa[in->idx]),
 			       va(in->cs->src_pa[in->idx < in->cs->nsrc ?
 						 in->idx : 0]) };
-	struct memk_gang gang = { .fn = copy_piece, .arg = &cj,
-				  .cpus = in->cpus, .n = in->n };
+	struct on_cpus gang = { .fn = copy_piece, .arg = &cj, .cpus = in->cpus,
+				.n = in->n, .what = "its piece of a copy" };
 
 	__atomic_fetch_add(&conc.arrived, 1, __ATOMIC_RELEASE);
 	/* Pairs with the other initiators' increments. */
 	while (__atomic_load_n(&conc.arrived, __ATOMIC_ACQUIRE) < conc.k)
 		cpu_relax();
 	in->t0 = now_ns();
-	memk_gang_run(&gang);
+	on_cpus_run(&gang);
 	in->t1 = now_ns();
 }
 
@@ -362,17 +357,18 @@ static uint64_t run_concurrent(const struct copy_size *cs, unsigned k,
 			       unsigned t)
 {
 	uint64_t first = UINT64_MAX, last = 0;
+	unsigned leads[COPY_MAX_INITIATORS];
+	struct on_cpus w = { .fn = initiator_fn, .cpus = leads, .n = k,
+			     .what = "its concurrent copy" };
 
 	conc.k = k;
 	conc.arrived = 0;
 	for (unsigned g = 0; g < k; g++)
 		conc.in[g] = (struct copy_initiator){ cs, g, &X.order[g * t], t,
 						      0, 0 };
-	for (unsigned g = 1; g < k; g++)
-		smp_call_start(X.order[g * t], initiator_fn, NULL, g);
-	initiator_fn(NULL, 0);
-	for (unsigned g = 1; g < k; g++)
-		smp_call_wait(X.order[g * t]);
+	for (unsigned g = 0; g < k; g++)
+		leads[g] = X.order[g * t];
+	on_cpus_run(&w);
 	for (unsigned g = 0; g < k; g++) {
 		first = MIN(first, conc.in[g].t0);
 		last = MAX(last, conc.in[g].t1);
@@ -387,19 +383,19 @@ static bool conc_buffers(struct copy_size *cs, unsigned k)
 	int nid = cs->cross_node ? 1 : -1;
 
 	while (cs->ndst < k) {
-		cs->dst_pa[cs->ndst] = memk_alloc(cs->bytes, cs->bytes, nid);
+		cs->dst_pa[cs->ndst] = exp_buf_alloc(cs->bytes, cs->bytes, nid);
 		if (!cs->dst_pa[cs->ndst])
 			return false;
 		cs->ndst++;
 	}
 	while (cs->nsrc < k) {
-		uint64_t pa = memk_alloc(cs->bytes, cs->bytes,
+		uint64_t pa = exp_buf_alloc(cs->bytes, cs->bytes,
 					 cs->cross_node ? 0 : -1);
 
 		if (!pa)
 			break;
 		cs->src_pa[cs->nsrc] = pa;
-		memk_par_fill_pattern(va(pa), cs->bytes, src_seed(cs->nsrc));
+		par_fill_pattern(va(pa), cs->bytes, src_seed(cs->nsrc));
 		cs->nsrc++;
 	}
 	return true;
@@ -416,47 +412,52 @@ static void emit_initiators(struct json *j, const struct copy_size *cs,
 		json_object_begin(j);
 		json_u64(j, "cpu", in->cpus[0]);
 		json_u64(j, "ns", ns);
-		json_fixed(j, "gbps", memk_gbps_milli(cs->bytes, ns), 3);
+		json_fixed(j, "gbps", ns ? cs->bytes * 1000 / ns : 0, 3);
 		json_object_end(j);
 	}
 	json_array_end(j);
 }
 
-static int do_concurrent(struct copy_size *cs, unsigned t, unsigned rep)
+static void do_concurrent(struct copy_size *cs, unsigned t, unsigned rep)
 {
 	unsigned k = MIN(nr_cpus_online / t, COPY_MAX_INITIATORS);
-	uint64_t ns, worst = 0;
+	struct exp_result r = { .variant = "mt-concurrent", .threads = t,
+				.threads_run = k * t, .rep = rep };
+	uint64_t worst = 0;
 	struct json *j;
 	bool ok;
-	int rc;
 
 	if (k < 2) {
 		if (!rep)
 			exp_log(cs->c, "copy: mt-concurrent threads=%u: %u CPUs "
 				"hold fewer than 2 groups, skipped\n", t,
 				nr_cpus_online);
-		return 0;
+		if (!rep)
+			report_skip("mt-concurrent threads=%u: fewer than 2 "
+				    "groups of CPUs", t);
+		return;
 	}
 	if (!conc_buffers(cs, k)) {
 		if (!rep)
 			exp_log(cs->c, "copy: mt-concurrent: %u destinations of "
 				"%lu bytes do not fit, skipped\n", k, cs->bytes);
-		return 0;
+		report_skip("mt-concurrent threads=%u: no memory", t);
+		return;
 	}
-	rc = do_bound(cs, k * t, rep);	/* what the aggregate compares with */
 	poison(cs, k);
-	ns = run_concurrent(cs, k, t);
-	ok = check(cs, "mt-concurrent", t, k);
-	j = begin_result(cs, "mt-concurrent", t, k * cs->bytes, ns, ok, rep);
-	json_u64(j, "nr_initiators", k);
-	json_bool(j, "shared_source", cs->nsrc < k);
-	emit_initiators(j, cs, k);
-	json_end(j);
+	r.ns = run_concurrent(cs, k, t);
+	r.bytes = k * cs->bytes;
+	ok = check(cs, k);
 	for (unsigned g = 0; g < k; g++)
 		worst = MAX(worst, conc.in[g].t1 - conc.in[g].t0);
-	record("mt-concurrent (each)", t, t, cs->bytes, worst, ok);
-	record("mt-concurrent (all)", k * t, k * t, k * cs->bytes, ns, ok);
-	return rc | verdict(cs, ok);
+	ksnprintf(cs->kb, sizeof(cs->kb), "%u", k);
+	exp_result_key(&r, "initiators", cs->kb);
+	j = begin_result(cs, &r, ok);
+	json_u64(j, "nr_initiators", k);
+	json_u64(j, "worst_initiator_ns", worst);
+	json_bool(j, "shared_source", cs->nsrc < k);
+	emit_initiators(j, cs, k);
+	exp_result_end(cs->c, &r);
 }
 
 /* ---- mt-busy ------------------------------------------------------------- */
@@ -567,13 +568,13 @@ static bool load_buffers(unsigned nload)
 {
 	for (unsigned i = 0; i < nload; i++) {
 		if (!X.load_pa[i]) {
-			X.load_pa[i] = memk_alloc(COPY_LOAD_BYTES, HPAGE_SIZE, -1);
+			X.load_pa[i] = exp_buf_alloc(COPY_LOAD_BYTES, HPAGE_SIZE, -1);
 			if (!X.load_pa[i])
 				return false;
 			/* Touch it once: under TCG the host backs guest
 			 * memory at first write, which the load must not
 			 * time. */
-			memk_par_fill(va(X.load_pa[i]), COPY_LOAD_BYTES, 0);
+			par_fill(va(X.load_pa[i]), COPY_LOAD_BYTES, 0);
 		}
 		busy.cpu[i].buf = va(X.load_pa[i]);
 	}
@@ -582,10 +583,23 @@ static bool load_buffers(unsigned nload)
 
 /* The load on the first nload CPUs of X.order (the boot CPU first), the
  * copy on the next t. */
+/* Pieces 0..nload-1 are the load, piece nload the copier (which then runs
+ * its own copies' gang). */
+static void busy_piece(void *arg, unsigned idx, unsigned n)
+{
+	if (idx + 1 < n)
+		load_fn(arg, idx);
+	else
+		copier_fn(arg, 0);
+}
+
 static void run_busy(const struct copy_size *cs, unsigned t, unsigned nload,
 		     uint64_t d)
 {
 	const unsigned *load_cpus = X.order, *copy_cpus = &X.order[nload];
+	unsigned cpus[MAX_CPUS];
+	struct on_cpus w = { .fn = busy_piece, .cpus = cpus, .n = nload + 1,
+			     .what = "its mt-busy load or copies" };
 
 	busy.started = 0;
 	busy.nload = nload;
@@ -599,13 +613,10 @@ static void run_busy(const struct copy_size *cs, unsigned t, unsigned nload,
 		for (unsigned p = 0; p < LOAD_NR_PHASES; p++)
 			busy.cpu[i].bytes[p] = 0;
 	set_phase(LOAD_WARM);
-	smp_call_start(copy_cpus[0], copier_fn, NULL, 0);
-	for (unsigned i = 1; i < nload; i++)
-		smp_call_start(load_cpus[i], load_fn, NULL, i);
-	load_fn(NULL, 0);
-	smp_call_wait(copy_cpus[0]);
-	for (unsigned i = 1; i < nload; i++)
-		smp_call_wait(load_cpus[i]);
+	for (unsigned i = 0; i < nload; i++)
+		cpus[i] = load_cpus[i];
+	cpus[nload] = copy_cpus[0];
+	on_cpus_run(&w);
 }
 
 static uint64_t load_gbps_milli(unsigned nload, enum load_phase ph,
@@ -615,14 +626,15 @@ static uint64_t load_gbps_milli(unsigned nload, enum load_phase ph,
 
 	for (unsigned i = 0; i < nload; i++)
 		bytes += busy.cpu[i].bytes[ph];
-	return memk_gbps_milli(bytes, ns);
+	return ns ? bytes * 1000 / ns : 0;
 }
 
-static int do_busy(struct copy_size *cs, unsigned t, unsigned rep)
+static void do_busy(struct copy_size *cs, unsigned t, unsigned rep)
 {
 	unsigned nload = nr_cpus_online / 2;
-	uint64_t d = MAX(COPY_BUSY_MIN_NS, X.table.bound_ns[t]);
-	uint64_t ns, alone, with;
+	uint64_t d = MAX(COPY_BUSY_MIN_NS, cs->bound_best[t]);
+	struct exp_result r = { .variant = "mt-busy", .threads = t, .rep = rep };
+	uint64_t alone, with;
 	struct json *j;
 	bool ok;
 
@@ -631,31 +643,31 @@ static int do_busy(struct copy_size *cs, unsigned t, unsigned rep)
 			exp_log(cs->c, "copy: mt-busy threads=%u: %u CPUs leave "
 				"fewer than %u idle beside the load, skipped\n",
 				t, nr_cpus_online, t);
-		return 0;
+		if (!rep)
+			report_skip("mt-busy threads=%u: too few CPUs beside "
+				    "the load", t);
+		return;
 	}
 	if (!load_buffers(nload)) {
 		if (!rep)
-			exp_log(cs->c, "copy: mt-busy: no memory for the load, "
-				"skipped\n");
-		return 0;
+			report_skip("mt-busy: no memory for the load");
+		return;
 	}
 	poison(cs, 1);
 	run_busy(cs, t, nload, d);
-	ns = busy.copy_ns / busy.copies;
+	r.ns = busy.copy_ns / busy.copies;
 	alone = load_gbps_milli(nload, LOAD_ALONE, busy.t_with - busy.t_alone);
 	with = load_gbps_milli(nload, LOAD_WITH_COPY,
 			       busy.t_stop - busy.t_with);
-	ok = check(cs, "mt-busy", t, 1);
-	j = begin_result(cs, "mt-busy", t, cs->bytes, ns, ok, rep);
+	ok = check(cs, 1);
+	j = begin_result(cs, &r, ok);
 	json_u64(j, "copies", busy.copies);
 	json_u64(j, "load_cpus", nload);
 	json_fixed(j, "load_gbps_alone", alone, 3);
 	json_fixed(j, "load_gbps_with_copy", with, 3);
-	json_end(j);
+	exp_result_end(cs->c, &r);
 	exp_log(cs->c, "copy: mt-busy threads=%u: load on %u CPUs %lu -> %lu "
 		"MB/s while copying\n", t, nload, alone, with);
-	record("mt-busy", t, t, cs->bytes, ns, ok);
-	return verdict(cs, ok);
 }
 
 /* ---- one size ------------------------------------------------------------ */
@@ -675,77 +687,66 @@ static int node_of(uint64_t pa)
  * page aligned when memblock has such room, else 2 MiB aligned. */
 static bool size_buffers(struct copy_size *cs)
 {
-	bool numa = boot.nodes >= 2;
+	bool numa = cs->c->m->nodes >= 2;
 
-	cs->src_pa[0] = memk_alloc(cs->bytes, cs->bytes, numa ? 0 : -1);
-	cs->dst_pa[0] = memk_alloc(cs->bytes, cs->bytes, numa ? 1 : -1);
+	cs->src_pa[0] = exp_buf_alloc(cs->bytes, cs->bytes, numa ? 0 : -1);
+	cs->dst_pa[0] = exp_buf_alloc(cs->bytes, cs->bytes, numa ? 1 : -1);
 	if (numa && cs->src_pa[0] && !cs->dst_pa[0])
-		cs->dst_pa[0] = memk_alloc(cs->bytes, cs->bytes, -1);
+		cs->dst_pa[0] = exp_buf_alloc(cs->bytes, cs->bytes, -1);
 	if (!cs->src_pa[0] || !cs->dst_pa[0]) {
-		memk_free(cs->src_pa[0], cs->bytes);
-		memk_free(cs->dst_pa[0], cs->bytes);
+		exp_buf_free(cs->src_pa[0], cs->bytes);
+		exp_buf_free(cs->dst_pa[0], cs->bytes);
 		return false;
 	}
 	cs->nsrc = cs->ndst = 1;
 	cs->cross_node = node_of(cs->src_pa[0]) != node_of(cs->dst_pa[0]);
 	cs->aligned = !((cs->src_pa[0] | cs->dst_pa[0]) & (cs->bytes - 1));
-	memk_par_fill_pattern(va(cs->src_pa[0]), cs->bytes, src_seed(0));
+	par_fill_pattern(va(cs->src_pa[0]), cs->bytes, src_seed(0));
 	return true;
 }
 
 static void size_free(struct copy_size *cs)
 {
 	for (unsigned i = 0; i < cs->nsrc; i++)
-		memk_free(cs->src_pa[i], cs->bytes);
+		exp_buf_free(cs->src_pa[i], cs->bytes);
 	for (unsigned i = 0; i < cs->ndst; i++)
-		memk_free(cs->dst_pa[i], cs->bytes);
+		exp_buf_free(cs->dst_pa[i], cs->bytes);
 }
 
-static void print_table(const struct copy_size *cs)
+static void log_size(const struct copy_size *cs)
 {
-	exp_log(cs->c, "copy: %lu KiB page, kernel %s, %s, best of %u:\n",
-		cs->bytes / KiB, cs->k->name,
-		cs->cross_node ? "cross-node" : "one node", exp_reps(cs->c));
-	memk_table_print(cs->c, &X.table);
+	exp_log(cs->c, "copy: %lu KiB page, kernel %s, %s\n", cs->bytes / KiB,
+		cs->k->name, cs->cross_node ? "cross-node" : "one node");
 }
 
 /* Every variant once; the bound first, since mt-busy sizes its phases by
  * it. */
-static int copy_one_rep(struct exp_ctx *c, struct copy_size *cs,
-			unsigned rep)
+static void copy_one_rep(struct exp_ctx *c, struct copy_size *cs,
+			 unsigned rep)
 {
-	int rc = 0;
-
 	for (unsigned i = 0; i < c->nthreads; i++)
-		rc |= do_bound(cs, c->threads[i], rep);
+		do_bound(cs, c->threads[i], rep);
 	if (exp_variant_on(c, "per4k"))
-		rc |= do_serial(cs, true, rep);
+		do_serial(cs, true, rep);
 	if (exp_variant_on(c, "bulk"))
-		rc |= do_serial(cs, false, rep);
+		do_serial(cs, false, rep);
 	for (unsigned i = 0; i < c->nthreads; i++) {
 		unsigned t = c->threads[i];
 
 		if (exp_variant_on(c, "mt"))
-			rc |= do_mt(cs, t, rep);
+			do_mt(cs, t, rep);
 		if (exp_variant_on(c, "mt-concurrent"))
-			rc |= do_concurrent(cs, t, rep);
+			do_concurrent(cs, t, rep);
 		if (exp_variant_on(c, "mt-busy"))
-			rc |= do_busy(cs, t, rep);
+			do_busy(cs, t, rep);
 	}
-	return rc;
 }
 
-static int copy_one_size(struct exp_ctx *c, const struct copy_kernel *k,
-			 uint64_t bytes)
+static void copy_one_size(struct exp_ctx *c, const struct copy_kernel *k,
+			  uint64_t bytes)
 {
 	static struct copy_size cs;
-	int rc = 0;
 
-	if (!bytes || bytes % PAGE_SIZE) {
-		exp_log(c, "copy: size %lu is not a multiple of 4 KiB, skipped\n",
-			bytes);
-		return 0;
-	}
 	cs = (struct copy_size){ .c = c, .k = k, .bytes = bytes };
 	cs.skip = exp_inject(c, "copy-short") ?
 		  ALIGN_DOWN(bytes / 2, PAGE_SIZE) : COPY_SKIP_NONE;
@@ -754,41 +755,37 @@ static int copy_one_size(struct exp_ctx *c, const struct copy_kernel *k,
 		exp_log(c, "copy: %lu bytes twice do not fit in free memory, "
 			"skipped\n", bytes);
 		report_skip("%lu-byte copy: no memory", bytes);
-		return 0;
+		return;
 	}
-	memk_table_reset(&X.table, bytes);
+	log_size(&cs);
 	/* Reps outermost: a slow drift (the host settling its memory after
 	 * the first touch) then shifts every variant alike. */
 	for (unsigned rep = 0; rep < exp_reps(c); rep++)
-		rc |= copy_one_rep(c, &cs, rep);
-	print_table(&cs);
+		copy_one_rep(c, &cs, rep);
 	size_free(&cs);
-	return rc;
 }
 
-static int copy_run(struct exp_ctx *c)
+static void copy_run(struct exp_ctx *c)
 {
-	const uint64_t *sizes = c->opts->nsizes ? c->opts->sizes
-						: copy_default_sizes;
-	unsigned n = c->opts->nsizes ? c->opts->nsizes
-				     : ARRAY_SIZE(copy_default_sizes);
-	const struct copy_kernel *k = memk_select_copy(c);
-	int rc = 0;
+	const struct cmdline_value *v = exp_param(c, "sizes");
+	const uint64_t *sizes = v->set ? v->v : copy_default_sizes;
+	unsigned n = v->set ? v->n : ARRAY_SIZE(copy_default_sizes);
+	const struct copy_kernel *k = kernel_select_copy(c);
 
 	if (!k)
-		return -1;
-	X.order[0] = smp_this_cpu();
-	for (unsigned i = 0, m = 1; i < nr_cpus_online; i++)
-		if (i != X.order[0])
-			X.order[m++] = i;
+		return;
+	cpu_set_all(X.order, true);
 	for (unsigned i = 0; i < n; i++)
-		rc |= copy_one_size(c, k, sizes[i]);
+		copy_one_size(c, k, sizes[i]);
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		memk_free(X.load_pa[i], COPY_LOAD_BYTES);
+		exp_buf_free(X.load_pa[i], COPY_LOAD_BYTES);
 		X.load_pa[i] = 0;
 	}
-	return rc;
 }
+
+static const struct cmdline_param *const copy_params[] = {
+	&param_sizes, &param_kernel, NULL,
+};
 
 const struct experiment exp_copy = {
 	.name = "copy",
@@ -796,6 +793,7 @@ const struct experiment exp_copy = {
 		   "(seed 004)",
 	.variants = copy_variants,
 	.injects = copy_injects,
+	.params = copy_params,
 	.in_default = true,
 	.run = copy_run,
 };

@@ -27,11 +27,10 @@
  * timed run is checked page by page and buddy block by block, then run
  * again untimed with the per-pfn init counts that prove "exactly once". */
 #include "experiments/experiment.h"
-#include "experiments/json.h"
-#include "experiments/memk_select.h"
+#include "experiments/kernel_select.h"
 #include "experiments/memmap_setup.h"
+#include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/tsc.h"
-#include "boot/boot.h"
 #include "lib/printf.h"
 #include "lib/report.h"
 #include "lib/string.h"
@@ -42,10 +41,8 @@
 
 #define CAL_TRIALS	3		/* timed trials per candidate; min */
 #define BOUND_PATTERN	(~0ull)		/* the fill leaves the memmap poisoned */
-#define MAX_ROWS	128		/* runs kept for the closing table */
 #define PS_PER_NS	1000u		/* ns/page and GB/s carry 3 decimals */
 #define NS_PER_MS	1000000u
-#define MAX_FILL_KERNELS 16		/* fill kernels timed for the bound */
 
 enum variant { V_SERIAL, V_PADATA, V_NODE, V_FAST, V_BOUND, NR_VARIANTS };
 
@@ -80,7 +77,8 @@ struct row {
 	uint64_t zone_spins;	/* ... of them that found the lock held */
 };
 
-static struct {
+/* One run=memmap: what every step of it shares. */
+struct memmap_exp {
 	struct exp_ctx *c;
 	struct memmap_setup s;
 	bool full;		/* full verification (verify=on or inject=) */
@@ -89,36 +87,19 @@ static struct {
 	enum job_mode fast_mode;
 	const struct fill_kernel *fill;
 	bool touched;		/* real memmap written since boot */
-	unsigned failed;	/* runs not verified */
-	unsigned nrows;
-	struct row rows[MAX_ROWS];
 	char err[MEMMAP_VERIFY_ERR_LEN];
-} X;
+	/* ~55 KiB each: stats of the timed run (reported) and of the
+	 * verification rerun. */
+	struct job_stats stats, check_stats;
+};
 
-/* ~55 KiB each: not on a stack. stats: the timed run's, reported;
- * check_stats: the verification rerun's. */
-static struct job_stats stats, check_stats;
-static struct json jline;
+static struct memmap_exp memmap_exp;	/* too big for a stack */
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* v / 10^dec as text, e.g. fx(buf, 12345, 3) = "12.345". */
-static const char *fx(char *buf, size_t n, uint64_t v, unsigned dec)
-{
-	uint64_t scale = 1;
-
-	for (unsigned i = 0; i < dec; i++)
-		scale *= 10;
-	if (!dec)
-		ksnprintf(buf, n, "%lu", v);
-	else
-		ksnprintf(buf, n, "%lu.%0*lu", v / scale, (int)dec, v % scale);
-	return buf;
-}
-
 static bool avx2_usable(void)
 {
-	return (memk_cpu_mask() & MEMK_NEEDS_AVX2) == MEMK_NEEDS_AVX2;
+	return (cpu_feature_mask() & MEMK_NEEDS_AVX2) == MEMK_NEEDS_AVX2;
 }
 
 /* unit_node for the job engine, which passes the job's fn_arg. */
@@ -181,11 +162,11 @@ static void init_job(struct job *job, struct memmap_job *mj,
 }
 
 /* Times one job; 0 on failure of the engine. */
-static uint64_t time_job(const struct job *job)
+static uint64_t time_job(struct job_stats *stats, const struct job *job)
 {
 	uint64_t t0 = now_ns();
 
-	if (job_run(job, &stats))
+	if (job_run(job, stats))
 		return 0;
 	return MAX(now_ns() - t0, 1);
 }
@@ -194,9 +175,10 @@ static uint64_t time_job(const struct job *job)
 
 /* Best of CAL_TRIALS runs of fast with stores[@si] over the scratch
  * model; MEMK_COST_SKIP if one went wrong. */
-static uint64_t time_scratch(unsigned si, enum job_mode mode, unsigned threads)
+static uint64_t time_scratch(struct memmap_exp *mx, unsigned si,
+			     enum job_mode mode, unsigned threads)
 {
-	struct mm_model *sm = X.s.scratch;
+	struct mm_model *sm = mx->s.scratch;
 	struct memmap_job mj = { sm, MEMMAP_ALGO_FAST, stores[si].store,
 				 NUMA_NO_NODE };
 	struct job job;
@@ -207,12 +189,11 @@ static uint64_t time_scratch(unsigned si, enum job_mode mode, unsigned threads)
 		uint64_t ns;
 
 		memmap_reset_state(sm);
-		ns = time_job(&job);
-		if (!ns || !totals_ok(sm, X.err, sizeof(X.err))) {
-			X.failed++;
+		ns = time_job(&mx->stats, &job);
+		if (!ns || !totals_ok(sm, mx->err, sizeof(mx->err))) {
 			report(false, "calibration %s %s: %s",
 			       stores[si].name, job_mode_name(mode),
-			       ns ? X.err : "job refused");
+			       ns ? mx->err : "job refused");
 			return MEMK_COST_SKIP;
 		}
 		best = MIN(best, ns);
@@ -220,27 +201,28 @@ static uint64_t time_scratch(unsigned si, enum job_mode mode, unsigned threads)
 	return best;
 }
 
-static uint64_t scratch_pages(void)
+static uint64_t scratch_pages(const struct memmap_exp *mx)
 {
-	return memmap_present_pages(X.s.scratch);
+	return memmap_present_pages(mx->s.scratch);
 }
 
-static void log_cost(const char *what, const char *name, uint64_t ns)
+static void log_cost(struct memmap_exp *mx, const char *what, const char *name,
+		     uint64_t ns)
 {
 	char b[24];
 
-	exp_log(X.c, "memmap: calibrate %s %-8s %s ns/page\n", what, name,
-		fx(b, sizeof(b), ns * PS_PER_NS / scratch_pages(), 3));
+	exp_log(mx->c, "memmap: calibrate %s %-8s %s ns/page\n", what, name,
+		kfmt_fixed(b, sizeof(b), ns * PS_PER_NS / scratch_pages(mx), 3));
 }
 
 /* The fastest store kernel of the fast algorithm, one thread. */
-static void pick_store(void)
+static void pick_store(struct memmap_exp *mx)
 {
 	uint64_t cost[ARRAY_SIZE(stores)];
 	int best;
 
 	/* Untimed first pass: faults the scratch memmap in. */
-	time_scratch(0, JOB_SERIAL, 1);
+	time_scratch(mx, 0, JOB_SERIAL, 1);
 	for (unsigned i = 0; i < ARRAY_SIZE(stores); i++) {
 		bool avx2 = (stores[i].store & MEMMAP_STORE_KIND_MASK) ==
 			    MEMMAP_STORE_AVX2;
@@ -248,134 +230,106 @@ static void pick_store(void)
 		cost[i] = MEMK_COST_SKIP;
 		if (avx2 && !avx2_usable())
 			continue;
-		cost[i] = time_scratch(i, JOB_SERIAL, 1);
+		cost[i] = time_scratch(mx, i, JOB_SERIAL, 1);
 		if (cost[i] != MEMK_COST_SKIP)
-			log_cost("store", stores[i].name, cost[i]);
+			log_cost(mx, "store", stores[i].name, cost[i]);
 	}
 	best = mem_kernel_pick(cost, ARRAY_SIZE(stores));
-	X.store = best < 0 ? 0 : (unsigned)best;
+	mx->store = best < 0 ? 0 : (unsigned)best;
 }
 
 /* padata's locked cursor or lock-free claims, at the most threads asked;
  * engine= on the command line decides instead. */
-static void pick_mode(void)
+static void pick_mode(struct memmap_exp *mx)
 {
 	static const enum job_mode modes[] = { JOB_PADATA, JOB_DYNAMIC };
 	unsigned threads = 1;
 	uint64_t cost[ARRAY_SIZE(modes)];
 	int best;
 
-	if (X.c->opts->engine >= 0) {
-		X.fast_mode = (enum job_mode)X.c->opts->engine;
+	if (cmdline_get(mx->c->opts, "engine")->set) {
+		mx->fast_mode = exp_engine_mode(mx->c, JOB_PADATA);
 		return;
 	}
-	for (unsigned i = 0; i < X.c->nthreads; i++)
-		threads = MAX(threads, X.c->threads[i]);
+	for (unsigned i = 0; i < mx->c->nthreads; i++)
+		threads = MAX(threads, mx->c->threads[i]);
 	for (unsigned i = 0; i < ARRAY_SIZE(modes); i++) {
-		cost[i] = time_scratch(X.store, modes[i], threads);
+		cost[i] = time_scratch(mx, mx->store, modes[i], threads);
 		if (cost[i] != MEMK_COST_SKIP)
-			log_cost("mode", job_mode_name(modes[i]), cost[i]);
+			log_cost(mx, "mode", job_mode_name(modes[i]), cost[i]);
 	}
 	best = mem_kernel_pick(cost, ARRAY_SIZE(modes));
-	X.fast_mode = modes[best < 0 ? 0 : best];
+	mx->fast_mode = modes[best < 0 ? 0 : best];
 }
 
-/* The fastest fill kernel on the scratch memmap, one thread. */
-static void pick_fill(void)
+/* The bound's fill kernel: the fastest of the boot's kernel selection
+ * (experiments/kernel_select.h, shared with copy and zero); every kernel
+ * stores the all-ones pattern natively (period 1). */
+static void pick_fill(struct memmap_exp *mx)
 {
-	struct page *buf = X.s.scratch->sections.sec[0].memmap;
-	size_t bytes = scratch_pages() * sizeof(struct page);
-	size_t n = MIN(fill_kernel_count(), MAX_FILL_KERNELS);
-	uint64_t cost[MAX_FILL_KERNELS];
-	int best;
+	const struct fill_kernel *cached, *nt;
 
-	for (size_t i = 0; i < n; i++) {
-		const struct fill_kernel *k = fill_kernel_at(i);
-
-		cost[i] = MEMK_COST_SKIP;
-		if (!fill_kernel_available(k, memk_cpu_mask()) ||
-		    !fill_kernel_native(k, BOUND_PATTERN))
-			continue;
-		for (unsigned t = 0; t < CAL_TRIALS; t++) {
-			uint64_t t0 = now_ns();
-
-			k->fn(buf, BOUND_PATTERN, bytes);
-			cost[i] = MIN(cost[i], MAX(now_ns() - t0, 1));
-		}
-		log_cost("fill", k->name, cost[i]);
-	}
-	best = mem_kernel_pick(cost, n);
-	X.fill = best < 0 ? fill_kernel_find("stosq") : fill_kernel_at(best);
+	if (kernel_select_fill(mx->c, &cached, &nt))
+		return;
+	mx->fill = kernel_fastest_fill(cached, nt);
 }
 
-static void calibrate(void)
+static void calibrate(struct memmap_exp *mx)
 {
-	pick_store();
-	pick_mode();
-	pick_fill();
-	exp_log(X.c, "memmap: picked store %s, mode %s, fill %s (scratch model "
-		"of %lu pages)\n", stores[X.store].name,
-		job_mode_name(X.fast_mode), X.fill ? X.fill->name : "none",
-		scratch_pages());
+	pick_store(mx);
+	pick_mode(mx);
+	pick_fill(mx);
+	exp_log(mx->c, "memmap: picked store %s, mode %s, fill %s (scratch model "
+		"of %lu pages)\n", stores[mx->store].name,
+		job_mode_name(mx->fast_mode), mx->fill ? mx->fill->name : "none",
+		scratch_pages(mx));
 }
 
 /* ---- results -------------------------------------------------------------- */
 
-static void emit(const struct row *r, const char *algo, const char *store,
-		 enum job_mode mode)
+/* The run's result: one record (JSON line, PASS/FAIL, closing table). */
+static void emit(struct memmap_exp *mx, const struct row *r, const char *algo,
+		 const char *store, enum job_mode mode)
 {
-	const struct mm_model *m = X.s.m;
-	uint64_t pages = memmap_present_pages(m), bytes = X.s.memmap_bytes;
-	struct json *j = &jline;
+	const struct mm_model *m = mx->s.m;
+	const struct job_stats *st = &mx->stats;
+	uint64_t pages = memmap_present_pages(m), bytes = mx->s.memmap_bytes;
+	struct exp_result res = {
+		.variant = memmap_variants[r->v], .threads = r->threads,
+		.threads_run = st->nthreads, .pages = pages, .ns = r->ns,
+		.rep = r->rep, .cold = r->cold, .checked = true,
+		.verified = r->ok, .why = mx->err,
+	};
+	struct json *j = exp_result_begin(mx->c, &res);
 
-	json_begin(j, "memmap");
-	json_str(j, "variant", memmap_variants[r->v]);
-	json_u64(j, "threads", r->threads);
-	json_u64(j, "threads_run", stats.nthreads);
-	json_u64(j, "pages", pages);
 	json_u64(j, "usable_pages", m->usable_pages);
-	json_u64(j, "ns", r->ns);
-	json_bool(j, "verified", r->ok);
-	json_str(j, "checks", X.full ? "full" : "totals");
-	json_u64(j, "rep", r->rep);
-	json_bool(j, "cold", r->cold);
+	json_str(j, "checks", mx->full ? "full" : "totals");
 	json_str(j, "algo", algo);
 	json_str(j, "store", store);
 	json_str(j, "mode", job_mode_name(mode));
-	json_u64(j, "nodes", boot.nodes ? boot.nodes : 1);
+	json_u64(j, "nodes", mx->c->m->nodes);
 	json_u64(j, "memmap_bytes", bytes);
 	json_fixed(j, "gbps", bytes * PS_PER_NS / r->ns, 3);
 	json_fixed(j, "ns_per_page", r->ns * PS_PER_NS / pages, 3);
-	json_u64(j, "chunks", stats.chunks);
-	json_u64(j, "lock_contended", stats.lock_contended);
+	json_u64(j, "chunks", st->chunks);
+	json_u64(j, "lock_contended", st->lock_contended);
 	if (r->v != V_BOUND) {
 		json_u64(j, "zone_locks", r->zone_locks);
 		json_u64(j, "zone_lock_contended", r->zone_spins);
 	}
-	exp_json_job_threads(j, &stats);
-	json_end(j);
+	exp_json_job_threads(j, st);
+	exp_result_end(mx->c, &res);
 }
 
-static void log_run(const struct row *r)
+static void log_run(struct memmap_exp *mx, const struct row *r)
 {
 	char ms[24];
 
-	exp_log(X.c, "memmap: %-6s threads=%u rep=%u%s: %s ms%s%s\n",
+	exp_log(mx->c, "memmap: %-6s threads=%u rep=%u%s: %s ms%s%s\n",
 		memmap_variants[r->v], r->threads, r->rep,
 		r->cold ? " (cold)" : "",
-		fx(ms, sizeof(ms), r->ns / (NS_PER_MS / 1000), 3),
-		r->ok ? "" : ", NOT VERIFIED: ", r->ok ? "" : X.err);
-}
-
-static void record(const struct row *r)
-{
-	X.failed += !r->ok;
-	if (X.nrows < MAX_ROWS)
-		X.rows[X.nrows++] = *r;
-	log_run(r);
-	report(r->ok, "%s threads=%u rep=%u%s%s",
-	       memmap_variants[r->v], r->threads, r->rep, r->ok ? "" : ": ",
-	       r->ok ? "" : X.err);
+		kfmt_fixed(ms, sizeof(ms), r->ns / (NS_PER_MS / 1000), 3),
+		r->ok ? "" : ", NOT VERIFIED: ", r->ok ? "" : mx->err);
 }
 
 /* ---- the init variants ---------------------------------------------------- */
@@ -386,60 +340,63 @@ static void record(const struct row *r)
  * it writes a memmap nothing has touched (a skipped page then holds what
  * RAM held, which no check accepts either, and the counted rerun below
  * would still see it). */
-static void prepare_init(struct mm_model *m)
+static void prepare_init(struct memmap_exp *mx, struct mm_model *m)
 {
 	memmap_reset_state(m);
-	if (X.full && X.touched)
+	if (mx->full && mx->touched)
 		memmap_verify_poison(m);
-	__atomic_store_n(&m->inject, X.inject, __ATOMIC_RELEASE);
+	__atomic_store_n(&m->inject, mx->inject, __ATOMIC_RELEASE);
 }
 
 /* Full verification of the timed run, then the same job once more,
  * untimed, with the per-pfn init counts on: "each pfn initialized exactly
  * once" needs them, and their atomic add per page would distort the timed
  * run (5x for fast under TCG). */
-static bool verify_init(struct mm_model *m, const struct job *job)
+static bool verify_init(struct memmap_exp *mx, struct mm_model *m,
+			const struct job *job)
 {
 	bool ok;
 
-	if (memmap_verify_pages(m, X.err, sizeof(X.err)) ||
-	    memmap_verify_buddy(m, X.s.bitmap, X.err, sizeof(X.err)))
+	if (memmap_verify_pages(m, mx->err, sizeof(mx->err)) ||
+	    memmap_verify_buddy(m, mx->s.bitmap, mx->err, sizeof(mx->err)))
 		return false;
 	memmap_reset_state(m);
-	memmap_verify_enable_counts(m, X.s.counts, X.s.counts_len);
-	ok = job_run(job, &check_stats) == 0 &&
-	     !memmap_verify_all(m, X.s.bitmap, X.err, sizeof(X.err));
+	memmap_verify_enable_counts(m, mx->s.counts, mx->s.counts_len);
+	ok = job_run(job, &mx->check_stats) == 0 &&
+	     !memmap_verify_all(m, mx->s.bitmap, mx->err, sizeof(mx->err));
 	memmap_verify_enable_counts(m, NULL, 0);
 	return ok;
 }
 
-static bool check_init(struct mm_model *m, const struct job *job, uint64_t ns)
+static bool check_init(struct memmap_exp *mx, struct mm_model *m,
+		       const struct job *job, uint64_t ns)
 {
 	unsigned left = __atomic_exchange_n(&m->inject, 0, __ATOMIC_ACQ_REL);
 	bool ok;
 
-	X.err[0] = '\0';
+	mx->err[0] = '\0';
 	if (!ns) {
-		ksnprintf(X.err, sizeof(X.err), "job_run refused the job");
+		ksnprintf(mx->err, sizeof(mx->err), "job_run refused the job");
 		return false;
 	}
-	ok = X.full ? verify_init(m, job) : totals_ok(m, X.err, sizeof(X.err));
+	ok = mx->full ? verify_init(mx, m, job) : totals_ok(m, mx->err, sizeof(mx->err));
 	if (ok && left)
-		exp_log(X.c, "memmap: inject 0x%x did not fire\n", left);
+		exp_log(mx->c, "memmap: inject 0x%x did not fire\n", left);
 	return ok;
 }
 
-static void run_init(enum variant v, unsigned threads, unsigned rep)
+static void run_init(struct memmap_exp *mx, enum variant v, unsigned threads,
+		     unsigned rep)
 {
-	struct mm_model *m = X.s.m;
+	struct mm_model *m = mx->s.m;
 	bool fast = v == V_FAST;
 	enum job_mode mode = v == V_SERIAL ? JOB_SERIAL :
-			     fast ? X.fast_mode : JOB_PADATA;
+			     fast ? mx->fast_mode : JOB_PADATA;
 	struct memmap_job mj = {
 		m, fast ? MEMMAP_ALGO_FAST : MEMMAP_ALGO_LINUX,
-		stores[X.store].store, NUMA_NO_NODE
+		stores[mx->store].store, NUMA_NO_NODE
 	};
-	struct row r = { v, threads, rep, !X.touched, false, 0, 0, 0 };
+	struct row r = { v, threads, rep, !mx->touched, false, 0, 0, 0 };
 	struct zone_sums t;
 	struct job job;
 
@@ -448,18 +405,18 @@ static void run_init(enum variant v, unsigned threads, unsigned rep)
 		job.numa_aware = true;
 		job.unit_node = job_pfn_node;
 	}
-	prepare_init(m);
-	r.ns = time_job(&job);
-	X.touched = true;
+	prepare_init(mx, m);
+	r.ns = time_job(&mx->stats, &job);
+	mx->touched = true;
 	/* Before the verification, whose allocations take the locks too. */
 	t = zone_totals(m);
 	r.zone_locks = t.locks;
 	r.zone_spins = t.spins;
-	r.ok = check_init(m, &job, r.ns);
+	r.ok = check_init(mx, m, &job, r.ns);
 	r.ns = MAX(r.ns, 1);
-	emit(&r, fast ? "fast" : "linux", fast ? stores[X.store].name :
+	log_run(mx, &r);
+	emit(mx, &r, fast ? "fast" : "linux", fast ? stores[mx->store].name :
 	     "scalar", mode);
-	record(&r);
 }
 
 /* ---- the bound ------------------------------------------------------------ */
@@ -484,15 +441,16 @@ static void bound_fill(uint64_t a, uint64_t b, void *arg)
 	}
 }
 
-static bool check_bound(const struct mm_model *m, uint64_t ns)
+static bool check_bound(struct memmap_exp *mx, const struct mm_model *m,
+			uint64_t ns)
 {
-	X.err[0] = '\0';
-	if (!ns || stats.units != m->span_end - m->span_start) {
-		ksnprintf(X.err, sizeof(X.err), "fill job did %lu of %lu pfns",
-			  ns ? stats.units : 0, m->span_end - m->span_start);
+	mx->err[0] = '\0';
+	if (!ns || mx->stats.units != m->span_end - m->span_start) {
+		ksnprintf(mx->err, sizeof(mx->err), "fill job did %lu of %lu pfns",
+			  ns ? mx->stats.units : 0, m->span_end - m->span_start);
 		return false;
 	}
-	if (!X.full)
+	if (!mx->full)
 		return true;
 	for (uint64_t nr = 0; nr < m->sections.nr; nr++) {
 		const struct mem_section *ms = &m->sections.sec[nr];
@@ -503,7 +461,7 @@ static bool check_bound(const struct mm_model *m, uint64_t ns)
 		off = buffer_check_fill(ms->memmap, SECTION_MEMMAP_BYTES,
 					BOUND_PATTERN);
 		if (off != BUFFER_MATCH) {
-			ksnprintf(X.err, sizeof(X.err), "section %lu: memmap "
+			ksnprintf(mx->err, sizeof(mx->err), "section %lu: memmap "
 				  "byte %lu not filled", nr, (uint64_t)off);
 			return false;
 		}
@@ -511,156 +469,112 @@ static bool check_bound(const struct mm_model *m, uint64_t ns)
 	return true;
 }
 
-static void run_bound(unsigned threads, unsigned rep)
+static void run_bound(struct memmap_exp *mx, unsigned threads, unsigned rep)
 {
-	const struct mm_model *m = X.s.m;
-	struct bound_arg ba = { m, X.fill->fn };
-	struct row r = { V_BOUND, threads, rep, !X.touched, false, 0, 0, 0 };
+	const struct mm_model *m = mx->s.m;
+	struct bound_arg ba = { m, mx->fill->fn };
+	struct row r = { V_BOUND, threads, rep, !mx->touched, false, 0, 0, 0 };
 	struct job job = {
 		.thread_fn = bound_fill, .fn_arg = &ba,
 		.start = m->span_start, .size = m->span_end - m->span_start,
 		.align = PAGES_PER_SECTION, .min_chunk = PAGES_PER_SECTION,
-		.max_threads = threads, .mode = X.fast_mode, .name = "bound",
+		.max_threads = threads, .mode = mx->fast_mode, .name = "bound",
 	};
 
-	r.ns = time_job(&job);
-	X.touched = true;
-	r.ok = check_bound(m, r.ns);
+	r.ns = time_job(&mx->stats, &job);
+	mx->touched = true;
+	r.ok = check_bound(mx, m, r.ns);
 	r.ns = MAX(r.ns, 1);
-	emit(&r, "fill", X.fill->name, X.fast_mode);
-	record(&r);
-}
-
-/* ---- the closing table ---------------------------------------------------- */
-
-/* The bound of @threads measured in the same rep, else the best one of
- * that thread count, else 0. */
-static uint64_t bound_ns(unsigned threads, unsigned rep)
-{
-	uint64_t best = 0;
-
-	for (unsigned i = 0; i < X.nrows; i++) {
-		const struct row *b = &X.rows[i];
-
-		if (b->v != V_BOUND || b->threads != threads || !b->ok)
-			continue;
-		if (b->rep == rep)
-			return b->ns;
-		if (!best || b->ns < best)
-			best = b->ns;
-	}
-	return best;
-}
-
-static void print_table(void)
-{
-	uint64_t pages = memmap_present_pages(X.s.m);
-
-	exp_log(X.c, "memmap: %-7s %7s %3s %4s %10s %9s %7s %7s\n", "variant",
-		"threads", "rep", "cold", "ms", "ns/page", "GB/s", "x bound");
-	for (unsigned i = 0; i < X.nrows; i++) {
-		const struct row *r = &X.rows[i];
-		uint64_t b = bound_ns(r->threads, r->rep);
-		char ms[24], npp[24], gbs[24], ratio[24];
-
-		exp_log(X.c, "memmap: %-7s %7u %3u %4s %10s %9s %7s %7s%s\n",
-			memmap_variants[r->v], r->threads, r->rep,
-			r->cold ? "yes" : "no",
-			fx(ms, sizeof(ms), r->ns / (NS_PER_MS / 1000), 3),
-			fx(npp, sizeof(npp), r->ns * PS_PER_NS / pages, 3),
-			fx(gbs, sizeof(gbs),
-			   X.s.memmap_bytes * PS_PER_NS / r->ns, 3),
-			b ? fx(ratio, sizeof(ratio), r->ns * 100 / b, 2) : "-",
-			r->ok ? "" : "  NOT VERIFIED");
-	}
+	log_run(mx, &r);
+	emit(mx, &r, "fill", mx->fill->name, mx->fast_mode);
 }
 
 /* ---- the experiment --------------------------------------------------------- */
 
-static void log_layout(void)
+static void log_layout(struct memmap_exp *mx)
 {
-	const struct mm_model *m = X.s.m;
+	const struct mm_model *m = mx->s.m;
 	uint64_t pages = memmap_present_pages(m);
 	char ms[24];
 
-	exp_log(X.c, "memmap: %lu sections on %u node(s), pfns [0x%lx, 0x%lx), "
+	exp_log(mx->c, "memmap: %lu sections on %u node(s), pfns [0x%lx, 0x%lx), "
 		"%lu struct pages (%lu MiB memmap), %lu usable, %lu reserved "
-		"or holes, %u free ranges, built in %s ms\n", X.s.sections,
-		boot.nodes ? boot.nodes : 1, m->span_start, m->span_end, pages,
-		X.s.memmap_bytes / MiB, m->usable_pages,
+		"or holes, %u free ranges, built in %s ms\n", mx->s.sections,
+		mx->c->m->nodes, m->span_start, m->span_end, pages,
+		mx->s.memmap_bytes / MiB, m->usable_pages,
 		pages - m->usable_pages, m->nr_free,
-		fx(ms, sizeof(ms), X.s.setup_ns / (NS_PER_MS / 1000), 3));
+		kfmt_fixed(ms, sizeof(ms), mx->s.setup_ns / (NS_PER_MS / 1000), 3));
 	for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
 		uint64_t s, e;
 
 		memmap_node_span(m, nid, &s, &e);
 		if (s < e)
-			exp_log(X.c, "memmap: node %u: pfns [0x%lx, 0x%lx)\n",
+			exp_log(mx->c, "memmap: node %u: pfns [0x%lx, 0x%lx)\n",
 				nid, s, e);
 	}
-	if (X.s.off_node_sections || X.s.shared_sections)
-		exp_log(X.c, "memmap: %lu section memmaps off their node, %lu "
+	if (mx->s.off_node_sections || mx->s.shared_sections)
+		exp_log(mx->c, "memmap: %lu section memmaps off their node, %lu "
 			"ranges of memory in another node's section\n",
-			X.s.off_node_sections, X.s.shared_sections);
+			mx->s.off_node_sections, mx->s.shared_sections);
 }
 
-static bool setup(struct exp_ctx *c)
+static bool setup(struct memmap_exp *mx, struct exp_ctx *c)
 {
 	const char *err;
 
-	memset(&X, 0, sizeof(X));
-	X.c = c;
-	X.fast_mode = JOB_PADATA;
+	memset(mx, 0, sizeof(*mx));
+	mx->c = c;
+	mx->fast_mode = JOB_PADATA;
 	for (unsigned i = 0; i < ARRAY_SIZE(inject_bits); i++)
 		if (exp_inject(c, memmap_injects[i]))
-			X.inject |= inject_bits[i];
+			mx->inject |= inject_bits[i];
 	/* An injected fault is only seen by the full verification. */
-	X.full = exp_verify(c) || X.inject;
-	err = memmap_setup_get(X.full, &X.s);
+	mx->full = exp_verify(c) || mx->inject;
+	err = memmap_setup_get(mx->full, &mx->s);
 	if (!report(!err, "model of RAM built%s%s", err ? ": " : "",
 		    err ? err : ""))
 		return false;
-	log_layout();
+	log_layout(mx);
 	return true;
 }
 
 /* One round: every chosen variant at threads[@ti] (serial, one thread,
  * only in a rep's first round), then the bound with the same threads, so
  * each ratio compares runs made moments apart. */
-static void run_round(struct exp_ctx *c, unsigned ti, unsigned rep)
+static void run_round(struct memmap_exp *mx, unsigned ti, unsigned rep)
 {
+	struct exp_ctx *c = mx->c;
 	unsigned threads = c->threads[ti];
 
 	for (enum variant v = V_SERIAL; v < V_BOUND; v++) {
 		if (!exp_variant_on(c, memmap_variants[v]) ||
 		    (v == V_SERIAL && ti))
 			continue;
-		run_init(v, v == V_SERIAL ? 1 : threads, rep);
+		run_init(mx, v, v == V_SERIAL ? 1 : threads, rep);
 	}
-	if (X.fill)
-		run_bound(threads, rep);
+	if (mx->fill)
+		run_bound(mx, threads, rep);
 }
 
-static int memmap_run(struct exp_ctx *c)
+static void memmap_run(struct exp_ctx *c)
 {
+	struct memmap_exp *mx = &memmap_exp;
 	bool any = false;
 
-	if (!setup(c))
-		return -1;
+	if (!setup(mx, c))
+		return;
 	for (enum variant v = V_SERIAL; v < NR_VARIANTS; v++)
 		any |= exp_variant_on(c, memmap_variants[v]);
 	if (!any)
-		return 0;
-	calibrate();
+		return;
+	calibrate(mx);
 	/* Reps outermost: on a shared host the slow moments then fall on
 	 * every variant alike. The bound is measured whenever anything runs
 	 * (it is every ratio's reference), after the variants of its round
 	 * so the boot's first run is a variant's, cold. */
 	for (unsigned r = 0; r < exp_reps(c); r++)
 		for (unsigned ti = 0; ti < c->nthreads; ti++)
-			run_round(c, ti, r);
-	print_table();
-	return X.failed ? -1 : 0;
+			run_round(mx, ti, r);
 }
 
 const struct experiment exp_memmap = {

@@ -1,14 +1,22 @@
-/* The experiments `run=` can name, in the order they run. */
+/* The experiments run= can name, in the order they run: the only list of
+ * them. Tests and tools learn names, variants, injections and keys from
+ * the kernel (run=list), never from a copy. tools/new-experiment adds one
+ * line above each marker. */
 #include "experiments/experiment.h"
 
-extern const struct experiment exp_smp, exp_memmap, exp_copy, exp_zero,
-	exp_fault;
+extern const struct experiment exp_smp;
+extern const struct experiment exp_memmap;
+extern const struct experiment exp_copy;
+extern const struct experiment exp_zero;
+extern const struct experiment exp_crash;
+/* new-experiment: declarations above */
 
 const struct experiment *const experiments[] = {
 	&exp_smp,
 	&exp_memmap,
 	&exp_copy,
 	&exp_zero,
-	&exp_fault,
+	&exp_crash,
+	/* new-experiment: entries above */
 };
 const unsigned nr_experiments = ARRAY_SIZE(experiments);

@@ -1,52 +1,28 @@
-/* The command line and the experiment loop: parse the options against the
- * registry (bad input: message + status 3), then run the chosen
- * experiments with the resolved thread list, and print the verdict. */
+/* The experiment runner: parse the command line against the registry (bad
+ * input: a message and status 3), print the boot line, run the chosen
+ * experiments with the resolved thread list, then the closing table, the
+ * summary and the verdict. */
 #include "experiments/experiment.h"
-#include "experiments/json.h"
-#include "boot/boot.h"
-#include "drivers/console.h"
-#include "drivers/power.h"
+#include "experiments/run.h"
+#include "arch/x86_64/traps.h"
+#include "lib/json.h"
 #include "lib/printf.h"
 #include "lib/report.h"
 #include "lib/string.h"
+#include "mm/memblock.h"
 #include "smp/smp.h"
 
 static struct cmdline_experiment table[CMDLINE_MAX_EXPERIMENTS];
 static struct cmdline_opts opts;
 
-const struct cmdline_experiment *exp_cmdline_table(unsigned *n)
+static void build_table(void)
 {
-	for (unsigned i = 0; i < nr_experiments; i++)
-		table[i] = (struct cmdline_experiment){ experiments[i]->name,
-			experiments[i]->variants, experiments[i]->injects };
-	*n = nr_experiments;
-	return table;
-}
+	for (unsigned i = 0; i < nr_experiments; i++) {
+		const struct experiment *e = experiments[i];
 
-void boot_parse_options(void)
-{
-	char err[CMDLINE_ERR_LEN];
-	unsigned n;
-	const struct cmdline_experiment *t = exp_cmdline_table(&n);
-
-	if (cmdline_parse(boot.mb.cmdline, t, n, &opts, err, sizeof(err))) {
-		kprintf("%s\n", err);
-		boot_fail("command line", "rejected (grammar: docs/cmdline.md)");
+		table[i] = (struct cmdline_experiment){ e->name, e->variants,
+			e->injects, e->params, e->in_default, e->opt_in };
 	}
-	power_set_halt(opts.halt);
-	report_set_quiet(opts.quiet);
-	if (opts.quiet)
-		console_set_fb(false);
-}
-
-const char *run_opts_canonical(void)
-{
-	static char buf[CMDLINE_MAX_LEN];
-	unsigned n;
-	const struct cmdline_experiment *t = exp_cmdline_table(&n);
-
-	cmdline_format(&opts, t, n, buf, sizeof(buf));
-	return buf;
 }
 
 static bool opts_inject(const char *f)
@@ -55,12 +31,6 @@ static bool opts_inject(const char *f)
 		if (!strcmp(opts.injects[i], f))
 			return true;
 	return false;
-}
-
-/* inject=smp-noap: leave the last MADT CPU that is not us unstarted. */
-uint32_t run_opts_skip_apic_id(void)
-{
-	return opts_inject("smp-noap") ? SMP_SKIP_LAST_AP : UINT32_MAX;
 }
 
 bool exp_variant_on(const struct exp_ctx *c, const char *v)
@@ -85,48 +55,52 @@ bool exp_inject(const struct exp_ctx *c, const char *f)
 
 bool exp_verify(const struct exp_ctx *c)
 {
-	return opts.verify;
+	return !strcmp(cmdline_choice(&opts, "verify"), "on");
 }
 
 unsigned exp_reps(const struct exp_ctx *c)
 {
-	return opts.reps;
+	return (unsigned)cmdline_u64(&opts, "reps", 1);
+}
+
+static bool declares(const struct experiment *e, const char *name)
+{
+	for (const struct cmdline_param *const *p = e->params; p && *p; p++)
+		if (!strcmp((*p)->name, name))
+			return true;
+	return false;
+}
+
+bool exp_declares(const struct exp_ctx *c, const char *name)
+{
+	return declares(c->e, name);
+}
+
+const struct cmdline_value *exp_param(const struct exp_ctx *c,
+				      const char *name)
+{
+	if (!declares(c->e, name))
+		panic("experiment %s asked for key %s= it does not declare",
+		      c->e->name, name);
+	return cmdline_get(&opts, name);
+}
+
+enum job_mode exp_engine_mode(const struct exp_ctx *c, enum job_mode dflt)
+{
+	const struct cmdline_value *v = cmdline_get(&opts, "engine");
+
+	return v->set ? (enum job_mode)v->v[0] : dflt;
 }
 
 void exp_log(const struct exp_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (opts.quiet)
+	if (cmdline_flag(&opts, "quiet"))
 		return;
 	va_start(ap, fmt);
 	kvprintf(fmt, ap);
 	va_end(ap);
-}
-
-enum job_mode exp_engine_mode(const struct exp_ctx *c, enum job_mode dflt)
-{
-	return opts.engine >= 0 ? (enum job_mode)opts.engine : dflt;
-}
-
-void exp_json_job_threads(struct json *j, const struct job_stats *s)
-{
-	json_array_begin(j, "threads_detail");
-	for (unsigned t = 0; t < s->nthreads; t++) {
-		const struct job_thread_stats *ts = &s->thread[t];
-
-		json_object_begin(j);
-		json_u64(j, "cpu", ts->cpu);
-		json_u64(j, "node", ts->node);
-		json_u64(j, "chunks", ts->chunks);
-		json_u64(j, "units", ts->units);
-		json_u64(j, "busy_ns", ts->busy_ns);
-		json_u64(j, "wait_ns", ts->wait_ns);
-		json_u64(j, "t_start", ts->t_start_ns);
-		json_u64(j, "t_end", ts->t_end_ns);
-		json_object_end(j);
-	}
-	json_array_end(j);
 }
 
 static void add_threads(struct exp_ctx *c, unsigned t)
@@ -135,7 +109,7 @@ static void add_threads(struct exp_ctx *c, unsigned t)
 	for (unsigned i = 0; i < c->nthreads; i++)
 		if (c->threads[i] == t)
 			return;
-	if (c->nthreads < CMDLINE_MAX_THREADS_LIST)
+	if (c->nthreads < CMDLINE_MAX_ITEMS)
 		c->threads[c->nthreads++] = t;
 }
 
@@ -143,40 +117,194 @@ static void add_threads(struct exp_ctx *c, unsigned t)
  * 1, 2, 4, ... and all CPUs. */
 static void resolve_threads(struct exp_ctx *c)
 {
+	const struct cmdline_value *v = cmdline_get(&opts, "threads");
+
 	c->nthreads = 0;
-	for (unsigned i = 0; i < opts.nthreads; i++)
-		add_threads(c, opts.threads[i] == CMDLINE_THREADS_MAX ?
-			    nr_cpus_online : opts.threads[i]);
-	if (opts.nthreads)
+	for (unsigned i = 0; v->set && i < v->n; i++)
+		add_threads(c, v->v[i] == CMDLINE_THREADS_MAX ?
+			    nr_cpus_online : (unsigned)v->v[i]);
+	if (v->set)
 		return;
 	for (unsigned t = 1; t < nr_cpus_online; t *= 2)
 		add_threads(c, t);
 	add_threads(c, nr_cpus_online);
 }
 
-static bool selected(unsigned i)
+/* ---- the boot line and run=list -------------------------------------------- */
+
+static uint64_t node_memory(unsigned nid)
 {
-	return opts.run_given ? (opts.run_mask >> i) & 1 : experiments[i]->in_default;
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < memblock_memory_count(); i++) {
+		const struct memblock_region *r = memblock_memory_region(i);
+
+		if (r->nid == (int)nid)
+			sum += r->size;
+	}
+	return sum;
 }
 
-int boot_run_experiments(void)
+static unsigned node_cpus(unsigned nid)
 {
-	struct exp_ctx ctx = { .opts = &opts };
-	int rc = 0;
+	unsigned n = 0;
 
-	resolve_threads(&ctx);
-	for (unsigned i = 0; i < nr_experiments; i++) {
-		if (!selected(i))
-			continue;
-		ctx.e = experiments[i];
-		exp_log(&ctx, "=== %s: %s\n", ctx.e->name, ctx.e->summary);
-		report_prefix_push(ctx.e->name);
-		if (ctx.e->run(&ctx))
-			rc = -1;
-		report_prefix_pop();
+	for (unsigned c = 0; c < nr_cpus_online; c++)
+		n += smp_cpu(c)->node == nid;
+	return n;
+}
+
+static void json_nodes(struct json *j, const struct machine *m)
+{
+	json_array_begin(j, "node_info");
+	for (unsigned n = 0; n < m->nodes; n++) {
+		json_object_begin(j);
+		json_u64(j, "node", n);
+		json_u64(j, "cpus", node_cpus(n));
+		json_u64(j, "mem_bytes", node_memory(n));
+		json_object_end(j);
 	}
-	if (report_summary())
-		rc = -1;
+	json_array_end(j);
+}
+
+/* {"experiment":"boot",...}: the machine and the options, the first
+ * result line of every boot. */
+static void print_boot_line(const struct machine *m, const char *options)
+{
+	struct json j;
+
+	for (unsigned n = 0; n < m->nodes; n++)
+		kprintf("numa: node %u: %u CPUs, %lu MiB\n", n, node_cpus(n),
+			node_memory(n) / MiB);
+	json_begin(&j, "boot");
+	json_u64(&j, "cpus", m->cpus);
+	json_u64(&j, "nodes", m->nodes);
+	json_u64(&j, "ram_bytes", m->ram_bytes);
+	json_u64(&j, "usable_bytes", m->usable_bytes);
+	json_u64(&j, "tsc_hz", m->tsc_hz);
+	json_str(&j, "tsc_source", m->tsc_source);
+	json_bool(&j, "tsc_invariant", m->tsc_invariant);
+	json_u64(&j, "ns", m->ready_ns);
+	json_u64(&j, "ap_boot_ns", m->ap_boot_ns);
+	json_u64(&j, "cpus_failed", m->cpus_failed);
+	json_str(&j, "firmware", m->firmware);
+	json_str(&j, "loader", m->loader);
+	json_str(&j, "memory_map", m->memory_map);
+	json_str(&j, "options", options);
+	json_str(&j, "build_id", m->build_id);
+	json_str(&j, "cpu_vendor", m->cpu_vendor);
+	json_str(&j, "cpu_brand", m->cpu_brand);
+	json_bool(&j, "acpi", m->acpi);
+	json_bool(&j, "x2apic", m->x2apic);
+	json_bool(&j, "fb_console", m->fb_console);
+	json_bool(&j, "pdpe1gb", m->pdpe1gb);
+	json_bool(&j, "avx2", m->avx2);
+	json_nodes(&j, m);
+	json_end(&j);
+}
+
+static const char *type_name(enum cmdline_type t)
+{
+	static const char *const names[] = { "uint", "size", "choice", "flag",
+					     "run", "variants", "inject" };
+
+	return t < ARRAY_SIZE(names) ? names[t] : "?";
+}
+
+static void json_param(struct json *j, const struct cmdline_param *p)
+{
+	char usage[128];
+
+	json_object_begin(j);
+	json_str(j, "name", p->name);
+	json_str(j, "type", type_name(p->type));
+	json_str(j, "usage", cmdline_usage(p, usage, sizeof(usage)));
+	json_str(j, "default", p->dflt ? p->dflt : "");
+	json_str(j, "help", p->help);
+	json_object_end(j);
+}
+
+/* run=list: the registry as one JSON line, for tests and tools that must
+ * not keep a copy of the names. */
+static void print_list(void)
+{
+	struct json j;
+
+	json_begin(&j, "list");
+	json_array_begin(&j, "keys");
+	for (const struct cmdline_param *p = cmdline_globals; p->name; p++)
+		json_param(&j, p);
+	json_array_end(&j);
+	json_array_begin(&j, "experiments");
+	for (unsigned i = 0; i < nr_experiments; i++) {
+		const struct experiment *e = experiments[i];
+
+		json_object_begin(&j);
+		json_str(&j, "name", e->name);
+		json_str(&j, "summary", e->summary);
+		json_bool(&j, "in_default", e->in_default);
+		json_bool(&j, "opt_in", e->opt_in);
+		json_str_list(&j, "variants", e->variants);
+		json_str_list(&j, "injects", e->injects);
+		json_array_begin(&j, "keys");
+		for (const struct cmdline_param *const *p = e->params; p && *p; p++)
+			json_param(&j, *p);
+		json_array_end(&j);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	json_end(&j);
+}
+
+/* ---- the run ------------------------------------------------------------------ */
+
+static int parse_options(const struct machine *m, char *canon, size_t len)
+{
+	char err[CMDLINE_ERR_LEN];
+
+	build_table();
+	if (cmdline_parse(m->cmdline, table, nr_experiments, &opts, err,
+			  sizeof(err))) {
+		kprintf("%s\n", err);
+		kprintf("parinit: command line: rejected (grammar: docs/cmdline.md)\n");
+		return -1;
+	}
+	report_set_quiet(cmdline_flag(&opts, "quiet"));
+	cmdline_format(&opts, table, nr_experiments, canon, len);
+	return 0;
+}
+
+static void run_one(struct exp_ctx *ctx, const struct experiment *e)
+{
+	ctx->e = e;
+	exp_log(ctx, "=== %s: %s\n", e->name, e->summary);
+	report_prefix_push(e->name);
+	e->run(ctx);
+	report_prefix_pop();
+}
+
+int exp_main(const struct machine *m)
+{
+	static char canon[CMDLINE_MAX_LEN];
+	struct exp_ctx ctx = { .m = m, .opts = &opts };
+	int rc;
+
+	if (parse_options(m, canon, sizeof(canon))) {
+		kprintf("parinit: verdict FAIL\n");
+		return -1;
+	}
+	print_boot_line(m, canon);
+	if (opts.list) {
+		print_list();
+		kprintf("parinit: verdict PASS\n");
+		return 0;
+	}
+	resolve_threads(&ctx);
+	for (unsigned i = 0; i < nr_experiments; i++)
+		if ((opts.run_mask >> i) & 1)
+			run_one(&ctx, experiments[i]);
+	exp_table_print();
+	rc = report_summary() ? -1 : 0;
 	kprintf("parinit: verdict %s\n", rc ? "FAIL" : "PASS");
 	return rc;
 }

@@ -6,13 +6,12 @@
  * two opt-in ones: barrier (sense-reversing barrier rounds in lock step)
  * and locks (spinlock and ticket lock under contention, counted). */
 #include "experiments/experiment.h"
-#include "experiments/json.h"
-#include "boot/boot.h"
 #include "arch/x86_64/tsc.h"
 #include "lib/printf.h"
 #include "lib/report.h"
 #include "lib/string.h"
 #include "smp/job.h"
+#include "smp/on_cpus.h"
 #include "smp/smp.h"
 #include "lib/barrier.h"
 #include "lib/spinlock.h"
@@ -38,6 +37,7 @@ static const char *const smp_injects[] = { "smp-noap", NULL };
 static uint8_t done[SMP_TEST_UNITS];
 static struct job_stats stats;
 static char timeline[JOB_MAX_THREADS * 128];
+static char why[160];
 
 struct smp_check {
 	uint64_t start, end, align, min_chunk;
@@ -65,7 +65,8 @@ static uint64_t count_not_once(void)
 	return bad;
 }
 
-static int run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads)
+static void run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads,
+		    unsigned rep)
 {
 	struct smp_check chk = { SMP_TEST_START, SMP_TEST_START + SMP_TEST_UNITS,
 				 SMP_TEST_ALIGN, SMP_TEST_MIN_CHUNK, 0, 0 };
@@ -75,44 +76,51 @@ static int run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads)
 		.align = SMP_TEST_ALIGN, .min_chunk = SMP_TEST_MIN_CHUNK,
 		.max_threads = threads, .mode = mode, .name = "smp-test",
 	};
-	struct json j;
+	struct exp_result r = { .variant = job_mode_name(mode),
+				.threads = threads, .rep = rep, .checked = true };
+	struct json *j;
 	uint64_t not_once;
-	bool ok;
 
 	memset(done, 0, sizeof(done));
-	if (job_run(&job, &stats))
-		return -1;
+	if (job_run(&job, &stats)) {
+		r.why = "job_run refused the job";
+		exp_result(c, &r);
+		return;
+	}
 	not_once = count_not_once();
-	ok = !not_once && !chk.bad_boundary && !chk.short_chunk &&
-	     stats.units == SMP_TEST_UNITS;
-	report(ok, "%s threads=%u: %lu units not done exactly once, %u bad "
-	       "boundaries, %u short chunks", job_mode_name(mode), threads,
-	       not_once, chk.bad_boundary, chk.short_chunk);
-	json_begin(&j, "smp");
-	json_str(&j, "variant", job_mode_name(mode));
-	json_u64(&j, "threads", stats.nthreads);
-	json_u64(&j, "requested_threads", threads);
-	json_u64(&j, "units", SMP_TEST_UNITS);
-	json_u64(&j, "ns", stats.total_ns);
-	json_u64(&j, "chunks", stats.chunks);
-	json_u64(&j, "steals", stats.steals);
-	json_u64(&j, "lock_contended", stats.lock_contended);
-	json_bool(&j, "verified", ok);
-	exp_json_job_threads(&j, &stats);
-	json_end(&j);
+	r.verified = !not_once && !chk.bad_boundary && !chk.short_chunk &&
+		     stats.units == SMP_TEST_UNITS;
+	ksnprintf(why, sizeof(why), "%lu units not done exactly once, %u bad "
+		  "boundaries, %u short chunks", not_once, chk.bad_boundary,
+		  chk.short_chunk);
+	r.why = why;
+	r.threads_run = stats.nthreads;
+	r.ns = stats.total_ns;
+	j = exp_result_begin(c, &r);
+	json_u64(j, "requested_threads", threads);
+	json_u64(j, "units", SMP_TEST_UNITS);
+	json_u64(j, "chunks", stats.chunks);
+	json_u64(j, "steals", stats.steals);
+	json_u64(j, "lock_contended", stats.lock_contended);
+	exp_json_job_threads(j, &stats);
+	exp_result_end(c, &r);
 	/* One timeline per mode at the largest thread count shows the shape
 	 * of the split (who worked when). */
-	if (threads == nr_cpus_online && threads > 1) {
+	if (threads == nr_cpus_online && threads > 1 && !rep) {
 		job_stats_format_timeline(&stats, timeline, sizeof(timeline),
 					  TIMELINE_WIDTH);
 		exp_log(c, "%s", timeline);
 	}
-	return ok ? 0 : -1;
 }
 
+/* The CPU table: which CPUs came up, on which node (checked by the QEMU
+ * cases against what they asked for). */
 static void print_cpus(struct exp_ctx *c)
 {
-	struct json j;
+	struct exp_result r = { .variant = "cpus", .threads = c->m->cpus,
+				.ns = c->m->ap_boot_ns, .checked = true,
+				.verified = c->m->cpus == nr_cpus_online };
+	struct json *j;
 
 	for (unsigned i = 0; i < nr_cpus_online; i++) {
 		struct percpu *p = smp_cpu(i);
@@ -120,24 +128,20 @@ static void print_cpus(struct exp_ctx *c)
 		exp_log(c, "smp: cpu %u apic %u node %u online\n", i, p->apic_id,
 			p->node);
 	}
-	json_begin(&j, "smp");
-	json_str(&j, "variant", "cpus");
-	json_u64(&j, "threads", nr_cpus_online);
-	json_u64(&j, "requested", platform.smp.requested + 1);
-	json_u64(&j, "failed", platform.smp.failed);
-	json_u64(&j, "nodes", boot.nodes);
-	json_u64(&j, "ns", platform.smp.ns);
-	json_bool(&j, "verified", true);
-	json_array_begin(&j, "cpu_nodes");
+	j = exp_result_begin(c, &r);
+	json_u64(j, "requested", c->m->cpus_requested + 1);
+	json_u64(j, "failed", c->m->cpus_failed);
+	json_u64(j, "nodes", c->m->nodes);
+	json_array_begin(j, "cpu_nodes");
 	for (unsigned i = 0; i < nr_cpus_online; i++) {
-		json_object_begin(&j);
-		json_u64(&j, "cpu", i);
-		json_u64(&j, "apic", smp_cpu(i)->apic_id);
-		json_u64(&j, "node", smp_cpu(i)->node);
-		json_object_end(&j);
+		json_object_begin(j);
+		json_u64(j, "cpu", i);
+		json_u64(j, "apic", smp_cpu(i)->apic_id);
+		json_u64(j, "node", smp_cpu(i)->node);
+		json_object_end(j);
 	}
-	json_array_end(&j);
-	json_end(&j);
+	json_array_end(j);
+	exp_result_end(c, &r);
 }
 
 /* --- barrier and locks on real CPUs ------------------------------------ */
@@ -156,7 +160,7 @@ static struct prim_test prim;
 
 /* Every CPU checks that nobody ran ahead of the round, then waits twice:
  * once to finish the round, once after CPU 0 advanced the phase. */
-static void barrier_fn(void *arg, unsigned idx)
+static void barrier_fn(void *arg, unsigned idx, unsigned n)
 {
 	uint32_t sense = 0;
 
@@ -170,7 +174,7 @@ static void barrier_fn(void *arg, unsigned idx)
 	}
 }
 
-static void locks_fn(void *arg, unsigned idx)
+static void locks_fn(void *arg, unsigned idx, unsigned n)
 {
 	uint64_t t0 = now_ns();
 
@@ -198,80 +202,82 @@ static uint64_t max_ns(const uint64_t *v, unsigned n)
 	return m;
 }
 
-static int run_barrier(struct exp_ctx *c, unsigned n)
+/* fn on the caller and the first n - 1 other CPUs; returns the time. */
+static uint64_t on_first(unsigned n, void (*fn)(void *, unsigned, unsigned),
+			 const char *what)
 {
-	struct json j;
-	uint64_t t0;
-	bool ok;
+	unsigned cpus[MAX_CPUS];
+	struct on_cpus w = { .fn = fn, .cpus = cpus, .what = what };
+
+	w.n = cpu_set_first(cpus, n);
+	return on_cpus_run(&w);
+}
+
+static void run_barrier(struct exp_ctx *c, unsigned n)
+{
+	struct exp_result r = { .variant = "barrier", .threads = n,
+				.checked = true };
+	struct json *j;
 
 	memset(&prim, 0, sizeof(prim));
 	barrier_init(&prim.bar, n);
-	t0 = now_ns();
-	smp_on_cpus(n, barrier_fn, NULL);
-	t0 = now_ns() - t0;
-	ok = !prim.phase_errors && prim.phase == BARRIER_ROUNDS;
-	report(ok, "barrier threads=%u: %u rounds, %u CPUs ran ahead", n,
-	       prim.phase, prim.phase_errors);
-	json_begin(&j, "smp");
-	json_str(&j, "variant", "barrier");
-	json_u64(&j, "threads", n);
-	json_u64(&j, "units", BARRIER_ROUNDS * 2);
-	json_u64(&j, "ns", t0);
-	json_bool(&j, "verified", ok);
-	json_end(&j);
-	return ok ? 0 : -1;
+	r.ns = on_first(n, barrier_fn, "its barrier rounds");
+	r.verified = !prim.phase_errors && prim.phase == BARRIER_ROUNDS;
+	ksnprintf(why, sizeof(why), "%u rounds, %u CPUs ran ahead",
+		  prim.phase, prim.phase_errors);
+	r.why = why;
+	j = exp_result_begin(c, &r);
+	json_u64(j, "units", BARRIER_ROUNDS * 2);
+	exp_result_end(c, &r);
 }
 
 /* All n CPUs hammer one lock: the time and the contended acquisitions show
  * what a shared lock costs (the buddy's zone locks, padata's cursor). */
-static int run_locks(struct exp_ctx *c, unsigned n)
+static void run_locks(struct exp_ctx *c, unsigned n)
 {
-	struct json j;
-	bool ok;
+	struct exp_result r = { .threads = n, .checked = true };
 
 	memset(&prim, 0, sizeof(prim));
-	smp_on_cpus(n, locks_fn, NULL);
-	ok = prim.spin_count == (uint64_t)n * LOCK_ITERS &&
-	     prim.ticket_count == (uint64_t)n * LOCK_ITERS &&
-	     prim.ticket.owner == prim.ticket.next;
-	report(ok, "locks threads=%u: spinlock %lu, ticket %lu of %lu increments",
-	       n, prim.spin_count, prim.ticket_count, (uint64_t)n * LOCK_ITERS);
+	on_first(n, locks_fn, "its lock loop");
+	r.verified = prim.spin_count == (uint64_t)n * LOCK_ITERS &&
+		     prim.ticket_count == (uint64_t)n * LOCK_ITERS &&
+		     prim.ticket.owner == prim.ticket.next;
+	ksnprintf(why, sizeof(why), "spinlock %lu, ticket %lu of %lu increments",
+		  prim.spin_count, prim.ticket_count, (uint64_t)n * LOCK_ITERS);
+	r.why = why;
 	for (int k = 0; k < 2; k++) {
-		json_begin(&j, "smp");
-		json_str(&j, "variant", k ? "ticket-lock" : "spinlock");
-		json_u64(&j, "threads", n);
-		json_u64(&j, "units", (uint64_t)n * LOCK_ITERS);
-		json_u64(&j, "ns", max_ns(k ? prim.ticket_ns : prim.spin_ns, n));
-		json_u64(&j, "contended", k ? prim.ticket.contended : prim.spin.contended);
-		json_bool(&j, "verified", ok);
-		json_end(&j);
+		struct json *j;
+
+		r.variant = k ? "ticket-lock" : "spinlock";
+		r.ns = max_ns(k ? prim.ticket_ns : prim.spin_ns, n);
+		j = exp_result_begin(c, &r);
+		json_u64(j, "units", (uint64_t)n * LOCK_ITERS);
+		json_u64(j, "contended", k ? prim.ticket.contended :
+			 prim.spin.contended);
+		exp_result_end(c, &r);
 	}
 	exp_log(c, "smp: %u CPUs x %u lock/unlock: spinlock %lu ns (%u contended), "
 		"ticket %lu ns (%u contended)\n", n, LOCK_ITERS,
 		max_ns(prim.spin_ns, n), prim.spin.contended,
 		max_ns(prim.ticket_ns, n), prim.ticket.contended);
-	return ok ? 0 : -1;
 }
 
-static int smp_run(struct exp_ctx *c)
+static void smp_run(struct exp_ctx *c)
 {
-	int rc = 0;
-
 	print_cpus(c);
 	for (unsigned t = 0; t < c->nthreads; t++) {
 		if (exp_variant_named(c, "barrier"))
-			rc |= run_barrier(c, c->threads[t]);
+			run_barrier(c, c->threads[t]);
 		if (exp_variant_named(c, "locks"))
-			rc |= run_locks(c, c->threads[t]);
+			run_locks(c, c->threads[t]);
 	}
 	for (enum job_mode m = 0; m < JOB_NR_MODES; m++) {
 		if (!exp_variant_on(c, job_mode_name(m)))
 			continue;
 		for (unsigned t = 0; t < c->nthreads; t++)
 			for (unsigned r = 0; r < exp_reps(c); r++)
-				rc |= run_one(c, m, c->threads[t]);
+				run_one(c, m, c->threads[t], r);
 	}
-	return rc;
 }
 
 const struct experiment exp_smp = {

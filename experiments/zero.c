@@ -11,12 +11,16 @@
  * (buffer_check_zero after the buffer was poisoned); inject=zero-skip
  * leaves one page uncleared and must make the check fail. */
 #include "experiments/experiment.h"
-#include "experiments/json.h"
-#include "experiments/memk_select.h"
+#include "experiments/buffers.h"
+#include "experiments/kernel_select.h"
+#include "experiments/par_buffer.h"
+#include "experiments/params.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/tsc.h"
+#include "lib/printf.h"
 #include "lib/report.h"
 #include "smp/job.h"
+#include "smp/on_cpus.h"
 #include "smp/smp.h"
 
 #define ZERO_PAGE       HPAGE_SIZE	/* the huge page being cleared */
@@ -36,13 +40,12 @@ struct zero_size {
 	unsigned char *buf;
 	uint64_t skip;			/* zero-skip: page left, or SKIP_NONE */
 	const struct fill_kernel *k;	/* the current run's kernel */
+	char why[128];			/* what the last check found wrong */
 };
 
 static struct {
 	struct zero_size zs;
 	unsigned order[MAX_CPUS];	/* online CPUs, the caller first */
-	struct memk_table table;
-	struct json j;
 	struct job_stats stats;		/* ~64 KiB: never on a stack */
 } X;
 
@@ -65,7 +68,7 @@ static void zero_piece(void *arg, unsigned idx, unsigned n)
 	const struct zero_size *zs = arg;
 	uint64_t a, b;
 
-	memk_piece(zs->bytes, ZERO_PAGE, idx, n, &a, &b);
+	piece_range(zs->bytes, ZERO_PAGE, idx, n, &a, &b);
 	clear_pages(zs, a, b);
 }
 
@@ -97,149 +100,133 @@ static uint64_t run_serial(struct zero_size *zs)
 
 static uint64_t run_bound(struct zero_size *zs, unsigned t)
 {
-	struct memk_gang g = { .fn = zero_piece, .arg = zs, .cpus = X.order,
-			       .n = t, .barrier = true };
+	struct on_cpus w = { .fn = zero_piece, .arg = zs, .cpus = X.order,
+			     .n = t, .barrier = true, .what = "its piece of a clear" };
 
-	return memk_gang_run(&g);
+	return on_cpus_run(&w);
 }
 
-/* True when the buffer is all zero (verify=off: false, not checked). */
-static bool check(const struct zero_size *zs, const char *variant,
-		  unsigned threads)
+/* True when the buffer is all zero; zs->why says where it is not. */
+static bool check(struct zero_size *zs)
 {
-	uint64_t bad;
+	uint64_t bad = par_check_zero(zs->buf, zs->bytes);
 
-	if (!exp_verify(zs->c))
-		return false;
-	bad = memk_par_check_zero(zs->buf, zs->bytes);
 	if (bad == BUFFER_MATCH)
-		return report(true, "%s threads=%u: %lu bytes zero", variant,
-			      threads, zs->bytes);
-	return report(false, "%s threads=%u: byte %lu of %lu is 0x%02x, not "
-		      "zero", variant, threads, bad, zs->bytes, zs->buf[bad]);
+		return true;
+	ksnprintf(zs->why, sizeof(zs->why), "byte %lu of %lu is 0x%02x, not "
+		  "zero", bad, zs->bytes, zs->buf[bad]);
+	return false;
 }
 
 enum zero_how { ZERO_SERIAL, ZERO_MT, ZERO_BOUND };
 
-/* One variant at one thread count, once: poison, clear, check, one JSON
- * line. */
-static int measure(struct zero_size *zs, const char *variant,
-		   enum zero_how how, const struct fill_kernel *k, unsigned t,
-		   unsigned rep)
+/* One variant at one thread count, once: poison, clear, check, one
+ * result. */
+static void measure(struct zero_size *zs, const char *variant,
+		    enum zero_how how, const struct fill_kernel *k, unsigned t,
+		    unsigned rep)
 {
-	struct memk_result r = {
-		.variant = variant, .threads = t, .bytes = zs->bytes,
-		.page_bytes = ZERO_PAGE, .kernel = k->name, .rep = rep,
-	};
+	struct exp_result r = { .variant = variant, .threads = t,
+				.bytes = zs->bytes, .rep = rep,
+				.checked = exp_verify(zs->c), .why = zs->why };
+	struct json *j;
 
 	zs->k = k;
-	memk_par_fill(zs->buf, zs->bytes, ZERO_POISON);
+	par_fill(zs->buf, zs->bytes, ZERO_POISON);
 	if (how == ZERO_MT && run_mt(zs, t, &r.ns)) {
 		report(false, "%s threads=%u: job rejected", variant, t);
-		return -1;
+		return;
 	}
 	if (how == ZERO_SERIAL)
 		r.ns = run_serial(zs);
 	else if (how == ZERO_BOUND)
 		r.ns = run_bound(zs, t);
-	r.verified = check(zs, variant, t);
+	r.verified = r.checked && check(zs);
 	if (how == ZERO_MT) {
 		r.verified = r.verified && X.stats.units == zs->bytes;
-		r.threads = X.stats.nthreads;
+		r.threads_run = X.stats.nthreads;
 	}
-	memk_json_begin(&X.j, zs->c, &r);
-	json_bool(&X.j, "nt", memk_fill_is_nt(k));
+	exp_result_key(&r, "kernel", k->name);
+	j = exp_result_begin(zs->c, &r);
+	json_u64(j, "page_bytes", ZERO_PAGE);
+	json_fixed(j, "gbps", r.ns ? r.bytes * 1000 / r.ns : 0, 3);
+	json_bool(j, "nt", fill_kernel_is_nt(k));
 	if (how == ZERO_MT) {
-		json_u64(&X.j, "requested_threads", t);
-		json_str(&X.j, "engine",
+		json_u64(j, "requested_threads", t);
+		json_str(j, "engine",
 			 job_mode_name(exp_engine_mode(zs->c, JOB_PADATA)));
-		json_u64(&X.j, "chunks", X.stats.chunks);
+		json_u64(j, "chunks", X.stats.chunks);
 	}
-	json_end(&X.j);
-	memk_table_record(&X.table, variant, t, t, zs->bytes, r.ns, r.verified);
-	return r.verified || !exp_verify(zs->c) ? 0 : -1;
+	exp_result_end(zs->c, &r);
 }
 
 /* Every variant once, the bound first. */
-static int zero_one_rep(struct zero_size *zs, const struct fill_kernel *cached,
-			const struct fill_kernel *nt, unsigned rep)
+static void zero_one_rep(struct zero_size *zs, const struct fill_kernel *cached,
+			 const struct fill_kernel *nt, unsigned rep)
 {
 	const struct exp_ctx *c = zs->c;
-	const struct fill_kernel *best = memk_fastest_fill(cached, nt);
-	int rc = 0;
+	const struct fill_kernel *best = kernel_fastest_fill(cached, nt);
 
 	for (unsigned i = 0; i < c->nthreads; i++)
-		rc |= measure(zs, "bound", ZERO_BOUND, best, c->threads[i], rep);
+		measure(zs, "bound", ZERO_BOUND, best, c->threads[i], rep);
 	if (exp_variant_on(c, "serial"))
-		rc |= measure(zs, "serial", ZERO_SERIAL, cached, 1, rep);
+		measure(zs, "serial", ZERO_SERIAL, cached, 1, rep);
 	if (nt && exp_variant_on(c, "serial-nt"))
-		rc |= measure(zs, "serial-nt", ZERO_SERIAL, nt, 1, rep);
+		measure(zs, "serial-nt", ZERO_SERIAL, nt, 1, rep);
 	for (unsigned i = 0; i < c->nthreads; i++) {
 		unsigned t = c->threads[i];
 
 		if (exp_variant_on(c, "mt"))
-			rc |= measure(zs, "mt", ZERO_MT, cached, t, rep);
+			measure(zs, "mt", ZERO_MT, cached, t, rep);
 		if (nt && exp_variant_on(c, "mt-nt"))
-			rc |= measure(zs, "mt-nt", ZERO_MT, nt, t, rep);
+			measure(zs, "mt-nt", ZERO_MT, nt, t, rep);
 	}
-	return rc;
 }
 
-static int zero_one_size(struct exp_ctx *c, uint64_t bytes,
-			 const struct fill_kernel *cached,
-			 const struct fill_kernel *nt)
+static void zero_one_size(struct exp_ctx *c, uint64_t bytes,
+			  const struct fill_kernel *cached,
+			  const struct fill_kernel *nt)
 {
 	struct zero_size *zs = &X.zs;
-	int rc = 0;
 
-	if (!bytes || bytes % PAGE_SIZE) {
-		exp_log(c, "zero: size %lu is not a multiple of 4 KiB, skipped\n",
-			bytes);
-		return 0;
-	}
 	*zs = (struct zero_size){ .c = c, .bytes = bytes };
-	zs->pa = memk_alloc(bytes, bytes >= GPAGE_SIZE ? GPAGE_SIZE : ZERO_PAGE,
-			    -1);
+	zs->pa = exp_buf_alloc(bytes, bytes >= GPAGE_SIZE ? GPAGE_SIZE : ZERO_PAGE,
+			       -1);
 	if (!zs->pa) {
 		exp_log(c, "zero: %lu bytes do not fit in free memory, "
 			"skipped\n", bytes);
 		report_skip("%lu-byte clear: no memory", bytes);
-		return 0;
+		return;
 	}
 	zs->buf = phys_to_virt(zs->pa);
 	zs->skip = exp_inject(c, "zero-skip") ?
 		   ALIGN_DOWN(bytes / 2, ZERO_PAGE) : ZERO_SKIP_NONE;
-	memk_table_reset(&X.table, bytes);
+	exp_log(c, "zero: %lu KiB in %lu KiB pages, kernels %s / %s\n",
+		bytes / KiB, (uint64_t)(ZERO_PAGE / KiB), cached->name,
+		nt ? nt->name : "-");
 	/* Reps outermost, as in run=copy: drift shifts every variant alike. */
 	for (unsigned rep = 0; rep < exp_reps(c); rep++)
-		rc |= zero_one_rep(zs, cached, nt, rep);
-	exp_log(c, "zero: %lu KiB in %lu KiB pages, kernels %s / %s, best of "
-		"%u:\n", bytes / KiB, (uint64_t)(ZERO_PAGE / KiB), cached->name,
-		nt ? nt->name : "-", exp_reps(c));
-	memk_table_print(c, &X.table);
-	memk_free(zs->pa, bytes);
-	return rc;
+		zero_one_rep(zs, cached, nt, rep);
+	exp_buf_free(zs->pa, bytes);
 }
 
-static int zero_run(struct exp_ctx *c)
+static void zero_run(struct exp_ctx *c)
 {
-	const uint64_t *sizes = c->opts->nsizes ? c->opts->sizes
-						: zero_default_sizes;
-	unsigned n = c->opts->nsizes ? c->opts->nsizes
-				     : ARRAY_SIZE(zero_default_sizes);
+	const struct cmdline_value *v = exp_param(c, "sizes");
+	const uint64_t *sizes = v->set ? v->v : zero_default_sizes;
+	unsigned n = v->set ? v->n : ARRAY_SIZE(zero_default_sizes);
 	const struct fill_kernel *cached, *nt;
-	int rc = 0;
 
-	if (memk_select_fill(c, &cached, &nt))
-		return -1;
-	X.order[0] = smp_this_cpu();
-	for (unsigned i = 0, m = 1; i < nr_cpus_online; i++)
-		if (i != X.order[0])
-			X.order[m++] = i;
+	if (kernel_select_fill(c, &cached, &nt))
+		return;
+	cpu_set_all(X.order, true);
 	for (unsigned i = 0; i < n; i++)
-		rc |= zero_one_size(c, sizes[i], cached, nt);
-	return rc;
+		zero_one_size(c, sizes[i], cached, nt);
 }
+
+static const struct cmdline_param *const zero_params[] = {
+	&param_sizes, &param_kernel, NULL,
+};
 
 const struct experiment exp_zero = {
 	.name = "zero",
@@ -247,6 +234,7 @@ const struct experiment exp_zero = {
 		   "non-temporal stores",
 	.variants = zero_variants,
 	.injects = zero_injects,
+	.params = zero_params,
 	.in_default = true,
 	.run = zero_run,
 };

@@ -1,10 +1,16 @@
 /* Kernel command-line parser and formatter (see cmdline.h and
  * docs/cmdline.md).
  *
+ * No key is known by heart: each is a struct cmdline_param, from
+ * cmdline_globals[] below or from an experiment's own table, and parsing,
+ * messages, usage text and the canonical form all follow its type. A key's
+ * default is its dflt string parsed by the same code as the line, so a
+ * default cannot mean anything a user could not write.
+ *
  * The line is checked as a whole first (length, printable ASCII), then cut
  * into whitespace-separated tokens, each split at its first '=' into key and
  * value; list values are cut at commas. Nothing is copied: spans point into
- * the caller's string, names stored in the options point into the table.
+ * the caller's string, names stored in the options point into the tables.
  * Every failure writes one line naming the offending token (and item) and,
  * where there is a closed set, the valid choices.
  */
@@ -14,34 +20,40 @@
 
 #define TOKEN_SHOWN 64  /* bytes of a bad token quoted in a message */
 
+static const char *const on_off[] = { "on", "off", NULL };
+
 const char *const cmdline_engines[] = {
 	"serial", "static", "padata", "dynamic", "steal", NULL
 };
 
-const char *const cmdline_kernels[] = {
-	"movsb", "movsq", "stosb", "stosd", "stosq", "gpr", "sse2", "avx2",
-	"nt", "nt-avx2", NULL
+const struct cmdline_param cmdline_globals[] = {
+	{ .name = "run", .type = CMDLINE_RUN,
+	  .max_items = CMDLINE_MAX_EXPERIMENTS,
+	  .help = "experiments to run; list: print the registry as JSON" },
+	{ .name = "variants", .type = CMDLINE_VARIANTS,
+	  .max_items = CMDLINE_MAX_VARIANTS,
+	  .help = "variants of the chosen experiments (default: all)" },
+	{ .name = "threads", .type = CMDLINE_UINT, .max_items = CMDLINE_MAX_ITEMS,
+	  .lo = 1, .hi = CMDLINE_THREADS_LIMIT, .word = "max",
+	  .help = "thread counts; max: all online CPUs" },
+	{ .name = "reps", .type = CMDLINE_UINT, .max_items = 1,
+	  .lo = 1, .hi = CMDLINE_REPS_LIMIT, .dflt = "1",
+	  .help = "repetitions of each measurement" },
+	{ .name = "verify", .type = CMDLINE_CHOICE, .max_items = 1,
+	  .choices = on_off, .dflt = "on",
+	  .help = "self-checks after each run" },
+	{ .name = "inject", .type = CMDLINE_INJECT,
+	  .max_items = CMDLINE_MAX_INJECTS,
+	  .help = "deliberate faults, names from the experiments" },
+	{ .name = "engine", .type = CMDLINE_CHOICE, .max_items = 1,
+	  .choices = cmdline_engines,
+	  .help = "job-engine mode instead of the experiment's" },
+	{ .name = "quiet", .type = CMDLINE_FLAG, .max_items = 1,
+	  .help = "print only results, failures and the verdict" },
+	{ .name = "halt", .type = CMDLINE_FLAG, .max_items = 1,
+	  .help = "bare metal: halt at the end instead of powering off" },
+	{ .name = NULL },
 };
-
-enum key { K_RUN, K_VARIANTS, K_THREADS, K_REPS, K_VERIFY, K_INJECT, K_SIZES,
-	   K_ENGINE, K_KERNEL, K_QUIET, K_HALT, NR_KEYS };
-#define FIRST_FLAG K_QUIET
-
-static const char *const keys[NR_KEYS + 1] = {
-	"run", "variants", "threads", "reps", "verify", "inject", "sizes",
-	"engine", "kernel", "quiet", "halt", NULL
-};
-
-/* What each valued key expects, quoted when the value is missing. */
-static const char *const usage[FIRST_FLAG] = {
-	"run=<exp>[,<exp>...]|all", "variants=<v>[,<v>...]",
-	"threads=<n|max>[,...]", "reps=<n>", "verify=on|off",
-	"inject=<fault>[,...]", "sizes=<n[K|M|G|T]>[,...]",
-	"engine=serial|static|padata|dynamic|steal",
-	"kernel=<copy or fill kernel>",
-};
-
-static const char *const on_off[] = { "on", "off", NULL };
 
 /* A view of part of the command line: not NUL-terminated. */
 struct span {
@@ -49,49 +61,175 @@ struct span {
 	size_t n;
 };
 
+/* Text into a fixed buffer: error messages and the canonical form. */
+struct fmt {
+	char *buf;
+	size_t len, used;   /* used may pass len: the length wanted */
+};
+
+/* One key=value being parsed: a token of the line, or a table default. */
+struct tok {
+	struct span all;                     /* quoted in messages */
+	struct span val;
+	const struct cmdline_param *dflt_of; /* a default: whose, for messages */
+};
+
 struct parser {
 	const struct cmdline_experiment *table;
 	unsigned ntable;
+	unsigned nglobals;      /* keys[0..nglobals) are cmdline_globals[] */
 	struct cmdline_opts *out;
-	char *err;
-	size_t errlen;
-	size_t used;            /* bytes of err written so far */
-	struct span variants_tok; /* the last variants= token, for messages */
+	struct fmt err;
+	/* Each key's last token: checks at the end of the line quote it. */
+	struct span tok[CMDLINE_MAX_KEYS];
 };
 
-/* --- error messages --- */
+/* --- output --- */
+
+static void vput(struct fmt *f, const char *fmt, va_list ap)
+{
+	size_t room = f->used < f->len ? f->len - f->used : 0;
+	int n = kvsnprintf(room ? f->buf + f->used : NULL, room, fmt, ap);
+
+	f->used += n > 0 ? (size_t)n : 0;
+}
+
+static void __printf(2, 3) put(struct fmt *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput(f, fmt, ap);
+	va_end(ap);
+}
 
 static void __printf(2, 3) emit(struct parser *ps, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (ps->used + 1 >= ps->errlen)
-		return;
 	va_start(ap, fmt);
-	n = kvsnprintf(ps->err + ps->used, ps->errlen - ps->used, fmt, ap);
+	vput(&ps->err, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		ps->used = MIN(ps->used + (size_t)n, ps->errlen - 1);
 }
 
-/* "cmdline: <token>: " with long tokens cut short. */
-static void emit_token(struct parser *ps, struct span tok)
+/* A span cut at TOKEN_SHOWN bytes, so one long token cannot fill a
+ * message. */
+static void put_span(struct fmt *f, struct span s)
 {
-	emit(ps, "cmdline: %.*s%s: ", (int)MIN(tok.n, (size_t)TOKEN_SHOWN),
-	     tok.p, tok.n > TOKEN_SHOWN ? "..." : "");
+	put(f, "%.*s%s", (int)MIN(s.n, (size_t)TOKEN_SHOWN), s.p,
+	    s.n > TOKEN_SHOWN ? "..." : "");
+}
+
+static void put_quoted(struct fmt *f, struct span s)
+{
+	put(f, "'");
+	put_span(f, s);
+	put(f, "'");
+}
+
+/* Up to n of names[] (stops at NULL; names may be NULL), the first after
+ * `first`, the others after `sep`. */
+static void put_names(struct fmt *f, const char *const *names, unsigned n,
+		      const char *first, const char *sep)
+{
+	for (unsigned i = 0; names && i < n && names[i]; i++)
+		put(f, "%s%s", i ? sep : first, names[i]);
+}
+
+/* With the largest suffix that divides it exactly: 2M, 3, 1T. */
+static void put_size(struct fmt *f, uint64_t v)
+{
+	static const char suffixes[] = "TGMK";
+	uint64_t unit = TiB;
+
+	for (const char *s = suffixes; *s; s++, unit /= KiB) {
+		if (v && v % unit == 0) {
+			put(f, "%llu%c", (unsigned long long)(v / unit), *s);
+			return;
+		}
+	}
+	put(f, "%llu", (unsigned long long)v);
+}
+
+/* How to write key p: run=<exp>[,<exp>...]|all|list, reps=<n>, quiet. */
+static void put_usage(struct fmt *f, const struct cmdline_param *p)
+{
+	put(f, "%s", p->name);
+	switch (p->type) {
+	case CMDLINE_RUN:
+		put(f, "=<exp>[,<exp>...]|all|list");
+		return;
+	case CMDLINE_VARIANTS:
+		put(f, "=<v>[,<v>...]");
+		return;
+	case CMDLINE_INJECT:
+		put(f, "=<fault>[,...]");
+		return;
+	case CMDLINE_UINT:
+		put(f, "=<n%s%s>", p->word ? "|" : "", p->word ? p->word : "");
+		break;
+	case CMDLINE_SIZE:
+		put(f, "=<n[K|M|G|T]>");
+		break;
+	case CMDLINE_CHOICE:
+		put_names(f, p->choices, ~0u, "=", "|");
+		break;
+	default:	/* CMDLINE_FLAG */
+		return;
+	}
+	if (p->max_items > 1)
+		put(f, "[,...]");
+}
+
+/* --- error messages --- */
+
+/* "cmdline: <token>: " (or "cmdline: default <key>=<value>: "). */
+static void emit_token(struct parser *ps, const struct tok *t)
+{
+	emit(ps, "cmdline: ");
+	if (t->dflt_of)
+		emit(ps, "default %s=", t->dflt_of->name);
+	put_span(&ps->err, t->all);
+	emit(ps, ": ");
+}
+
+/* emit_token, then the bad item when the key takes a list (a single
+ * value is the whole token, quoted already). */
+static void emit_item(struct parser *ps, const struct cmdline_param *p,
+		      const struct tok *t, struct span e)
+{
+	emit_token(ps, t);
+	if (p->max_items > 1) {
+		put_quoted(&ps->err, e);
+		emit(ps, ": ");
+	}
+}
+
+/* "needs a value (reps=<n>)" and the like. */
+static int bad_value(struct parser *ps, const struct tok *t,
+		     const struct cmdline_param *p, const char *why)
+{
+	emit_token(ps, t);
+	emit(ps, "%s (", why);
+	put_usage(&ps->err, p);
+	emit(ps, ")");
+	return -1;
 }
 
 /* " (valid: a b c)" from a NULL-terminated list (may be NULL). */
-static void emit_valid(struct parser *ps, const char *const *names,
-		       const char *extra)
+static void emit_valid(struct parser *ps, const char *const *names)
 {
 	emit(ps, " (valid:");
-	for (; names && *names; names++)
-		emit(ps, " %s", *names);
-	if (extra)
-		emit(ps, " %s", extra);
+	put_names(&ps->err, names, ~0u, " ", " ");
 	emit(ps, ")");
+}
+
+/* " a b" for the experiments in mask. */
+static void emit_experiments(struct parser *ps, uint32_t mask)
+{
+	for (unsigned i = 0; i < ps->ntable; i++)
+		if ((mask >> i) & 1)
+			emit(ps, " %s", ps->table[i].name);
 }
 
 static bool in_list(const char *const *l, const char *name)
@@ -133,15 +271,12 @@ static void emit_valid_choices(struct parser *ps, uint32_t mask, bool injects)
 	emit(ps, ")");
 }
 
-static void emit_experiments(struct parser *ps)
-{
-	emit(ps, " (valid:");
-	for (unsigned i = 0; i < ps->ntable; i++)
-		emit(ps, " %s", ps->table[i].name);
-	emit(ps, " all)");
-}
-
 /* --- spans, lists, numbers --- */
+
+static struct span span_of(const char *s)
+{
+	return (struct span){ s, strlen(s) };
+}
 
 static bool span_eq(struct span s, const char *lit)
 {
@@ -154,6 +289,15 @@ static int find_name(const char *const *names, struct span s)
 		if (span_eq(s, names[i]))
 			return i;
 	return -1;
+}
+
+static unsigned count_names(const char *const *names)
+{
+	unsigned n = 0;
+
+	while (names && names[n])
+		n++;
+	return n;
 }
 
 /* Splits the next comma-separated element off *list; false at the end.
@@ -175,6 +319,20 @@ static bool next_elem(struct span *list, struct span *elem)
 		list->p = NULL;
 		list->n = 0;
 	}
+	return true;
+}
+
+/* The next item of a value. A single-valued key takes the whole value as
+ * its one item, so "reps=1,2" is a bad number rather than a list. */
+static bool next_item(const struct cmdline_param *p, struct span *list,
+		      struct span *elem)
+{
+	if (p->max_items > 1)
+		return next_elem(list, elem);
+	if (!list->p)
+		return false;
+	*elem = *list;
+	list->p = NULL;
 	return true;
 }
 
@@ -206,31 +364,70 @@ static bool parse_uint(struct span s, uint64_t lo, uint64_t hi, uint64_t *v)
 	return x >= lo && x <= hi;
 }
 
-/* --- the keys --- */
-
-static int parse_run(struct parser *ps, struct span tok, struct span val)
+/* What run=all selects: every experiment but the opt-in ones. */
+static uint32_t all_mask(const struct cmdline_experiment *table,
+			 unsigned ntable)
 {
-	uint32_t all = ps->ntable >= 32 ? UINT32_MAX : (1u << ps->ntable) - 1;
-	struct span e;
+	uint32_t mask = 0;
 
-	ps->out->run_mask = 0;
-	ps->out->run_given = true;
-	while (next_elem(&val, &e)) {
-		int i = -1;
+	for (unsigned i = 0; i < ntable; i++)
+		if (!table[i].opt_in)
+			mask |= 1u << i;
+	return mask;
+}
 
-		for (unsigned k = 0; k < ps->ntable && i < 0; k++)
-			if (span_eq(e, ps->table[k].name))
-				i = (int)k;
-		if (i >= 0) {
-			ps->out->run_mask |= 1u << i;
-		} else if (span_eq(e, "all")) {
-			ps->out->run_mask = all;
-		} else {
-			emit_token(ps, tok);
-			emit(ps, "unknown experiment '%.*s'", (int)e.n, e.p);
-			emit_experiments(ps);
-			return -1;
+/* --- run=, variants=, inject=: names from the experiment table --- */
+
+static int find_experiment(const struct parser *ps, struct span e)
+{
+	for (unsigned i = 0; i < ps->ntable; i++)
+		if (span_eq(e, ps->table[i].name))
+			return (int)i;
+	return -1;
+}
+
+static int unknown_experiment(struct parser *ps, const struct tok *t,
+			      struct span e)
+{
+	emit_token(ps, t);
+	emit(ps, "unknown experiment ");
+	put_quoted(&ps->err, e);
+	emit(ps, " (valid:");
+	emit_experiments(ps, UINT32_MAX);
+	emit(ps, " all list)");
+	return -1;
+}
+
+/* Experiment names win over the words all and list, as they always did. */
+static int parse_run(struct parser *ps, const struct tok *t)
+{
+	struct cmdline_opts *o = ps->out;
+	struct span list = t->val, e;
+	bool named = false;
+
+	o->run_mask = 0;
+	o->run_given = true;
+	o->list = false;
+	while (next_elem(&list, &e)) {
+		int i = find_experiment(ps, e);
+
+		if (i < 0 && span_eq(e, "list")) {
+			o->list = true;
+			continue;
 		}
+		if (i >= 0)
+			o->run_mask |= 1u << i;
+		else if (span_eq(e, "all"))
+			o->run_mask |= all_mask(ps->table, ps->ntable);
+		else
+			return unknown_experiment(ps, t, e);
+		named = true;
+	}
+	if (o->list && named) {
+		/* list runs nothing: an experiment beside it is a mistake */
+		emit_token(ps, t);
+		emit(ps, "'list' cannot be combined with experiments");
+		return -1;
 	}
 	return 0;
 }
@@ -251,25 +448,22 @@ static const char *table_name(const struct parser *ps, struct span e,
 }
 
 /* variants= and inject=: names from the table, duplicates dropped. */
-static int parse_names(struct parser *ps, struct span tok, struct span val,
-		       bool injects)
+static int parse_names(struct parser *ps, const struct tok *t, bool injects)
 {
 	const char **dst = injects ? ps->out->injects : ps->out->variants;
 	unsigned *n = injects ? &ps->out->ninjects : &ps->out->nvariants;
 	unsigned cap = injects ? CMDLINE_MAX_INJECTS : CMDLINE_MAX_VARIANTS;
-	struct span e;
+	struct span list = t->val, e;
 
 	*n = 0;
-	if (!injects)
-		ps->variants_tok = tok;
-	while (next_elem(&val, &e)) {
+	while (next_elem(&list, &e)) {
 		const char *name = table_name(ps, e, injects);
 		bool dup = false;
 
 		if (!name) {
-			emit_token(ps, tok);
-			emit(ps, "unknown %s '%.*s'", injects ? "fault" : "variant",
-			     (int)e.n, e.p);
+			emit_token(ps, t);
+			emit(ps, "unknown %s ", injects ? "fault" : "variant");
+			put_quoted(&ps->err, e);
 			emit_valid_choices(ps, UINT32_MAX, injects);
 			return -1;
 		}
@@ -278,7 +472,7 @@ static int parse_names(struct parser *ps, struct span tok, struct span val,
 		if (dup)
 			continue;
 		if (*n >= cap) {
-			emit_token(ps, tok);
+			emit_token(ps, t);
 			emit(ps, "more than %u names", cap);
 			return -1;
 		}
@@ -287,168 +481,239 @@ static int parse_names(struct parser *ps, struct span tok, struct span val,
 	return 0;
 }
 
-static int parse_threads(struct parser *ps, struct span tok, struct span val)
-{
-	struct span e;
-	uint64_t v;
+/* --- UINT, SIZE, CHOICE items --- */
 
-	ps->out->nthreads = 0;
-	while (next_elem(&val, &e)) {
-		if (ps->out->nthreads >= CMDLINE_MAX_THREADS_LIST) {
-			emit_token(ps, tok);
-			emit(ps, "more than %u thread counts",
-			     CMDLINE_MAX_THREADS_LIST);
-			return -1;
-		}
-		if (span_eq(e, "max")) {
-			v = CMDLINE_THREADS_MAX;
-		} else if (!parse_uint(e, 1, CMDLINE_THREADS_LIMIT, &v)) {
-			emit_token(ps, tok);
-			emit(ps, "'%.*s': thread counts are integers 1..%u or max",
-			     (int)e.n, e.p, CMDLINE_THREADS_LIMIT);
-			return -1;
-		}
-		ps->out->threads[ps->out->nthreads++] = (unsigned)v;
-	}
-	return 0;
+/* "must be an integer" for one value, "<key> are integers" for a list
+ * (whose bad item emit_item quoted). */
+static void emit_integers(struct parser *ps, const struct cmdline_param *p)
+{
+	if (p->max_items > 1)
+		emit(ps, "%s are integers", p->name);
+	else
+		emit(ps, "must be an integer");
 }
 
-/* Sizes with an optional K/M/G/T suffix (powers of 1024), 1 byte to 1 TiB. */
-static int parse_sizes(struct parser *ps, struct span tok, struct span val)
+static int parse_uint_item(struct parser *ps, const struct cmdline_param *p,
+			   const struct tok *t, struct span e, uint64_t *v)
+{
+	if (p->word && span_eq(e, p->word)) {
+		*v = 0;
+		return 0;
+	}
+	if (parse_uint(e, p->lo, p->hi, v))
+		return 0;
+	emit_item(ps, p, t, e);
+	emit_integers(ps, p);
+	emit(ps, " %llu..%llu%s%s", (unsigned long long)p->lo,
+	     (unsigned long long)p->hi, p->word ? " or " : "",
+	     p->word ? p->word : "");
+	return -1;
+}
+
+/* n[K|M|G|T], powers of 1024. Alignment is checked before the range, so
+ * that sizes=1 against a 4K minimum says what would fix it. */
+static int parse_size_item(struct parser *ps, const struct cmdline_param *p,
+			   const struct tok *t, struct span e, uint64_t *v)
 {
 	static const char suffixes[] = "KMGT";
-	struct span e;
+	const char *s = memchr(suffixes, e.p[e.n - 1], sizeof(suffixes) - 1);
+	struct span digits = { e.p, e.n - (s != NULL) };
+	uint64_t mult = 1, n = 0;
+	bool ok;
 
-	ps->out->nsizes = 0;
-	while (next_elem(&val, &e)) {
-		struct span digits = e;
-		uint64_t v, mult = 1;
-		const char *s = memchr(suffixes, e.p[e.n - 1], sizeof(suffixes) - 1);
-
-		if (ps->out->nsizes >= CMDLINE_MAX_SIZES) {
-			emit_token(ps, tok);
-			emit(ps, "more than %u sizes", CMDLINE_MAX_SIZES);
-			return -1;
-		}
-		if (s) {
-			for (const char *q = suffixes; q <= s; q++)
-				mult *= KiB;
-			digits.n--;
-		}
-		if (!parse_uint(digits, 1, TiB / mult, &v)) {
-			emit_token(ps, tok);
-			emit(ps, "'%.*s': sizes are integers with an optional K, M, "
-			     "G or T suffix, 1 to 1T", (int)e.n, e.p);
-			return -1;
-		}
-		ps->out->sizes[ps->out->nsizes++] = v * mult;
-	}
-	return 0;
-}
-
-static int parse_choice(struct parser *ps, struct span tok, struct span val,
-			const char *const *names, const char *what, int *out)
-{
-	int i = find_name(names, val);
-
-	if (i < 0) {
-		emit_token(ps, tok);
-		emit(ps, "%s", what);
-		emit_valid(ps, names, NULL);
+	for (const char *q = suffixes; s && q <= s; q++)
+		mult *= KiB;
+	ok = parse_uint(digits, 0, UINT64_MAX / mult, &n);
+	*v = n * mult;
+	if (ok && p->align > 1 && *v % p->align) {
+		emit_item(ps, p, t, e);
+		emit(ps, "must be a multiple of ");
+		put_size(&ps->err, p->align);
 		return -1;
 	}
-	*out = i;
-	return 0;
+	if (ok && *v >= p->lo && *v <= p->hi)
+		return 0;
+	emit_item(ps, p, t, e);
+	emit_integers(ps, p);
+	emit(ps, " with an optional K, M, G or T suffix, ");
+	put_size(&ps->err, p->lo);
+	emit(ps, " to ");
+	put_size(&ps->err, p->hi);
+	return -1;
 }
 
-static int parse_value(struct parser *ps, enum key key, struct span tok,
-		       struct span val)
+static int parse_choice_item(struct parser *ps, const struct cmdline_param *p,
+			     const struct tok *t, struct span e, uint64_t *v)
 {
+	int i = find_name(p->choices, e);
+
+	if (i >= 0) {
+		*v = (uint64_t)i;
+		return 0;
+	}
+	if (count_names(p->choices) == 2) {	/* reads better: on or off */
+		emit_item(ps, p, t, e);
+		emit(ps, "must be %s or %s", p->choices[0], p->choices[1]);
+	} else {
+		emit_token(ps, t);
+		emit(ps, "unknown %s ", p->name);
+		put_quoted(&ps->err, e);
+	}
+	emit_valid(ps, p->choices);
+	return -1;
+}
+
+static int parse_item(struct parser *ps, const struct cmdline_param *p,
+		      const struct tok *t, struct span e, uint64_t *v)
+{
+	switch (p->type) {
+	case CMDLINE_UINT:
+		return parse_uint_item(ps, p, t, e, v);
+	case CMDLINE_SIZE:
+		return parse_size_item(ps, p, t, e, v);
+	case CMDLINE_CHOICE:
+		return parse_choice_item(ps, p, t, e, v);
+	default:	/* check_param lets no other type get here */
+		return -1;
+	}
+}
+
+static bool has_item(const struct cmdline_value *kv, uint64_t v)
+{
+	for (unsigned i = 0; i < kv->n; i++)
+		if (kv->v[i] == v)
+			return true;
+	return false;
+}
+
+static int parse_items(struct parser *ps, struct cmdline_value *kv,
+		       const struct tok *t)
+{
+	const struct cmdline_param *p = kv->def;
+	struct span list = t->val, e;
 	uint64_t v;
-	int i;
 
-	switch (key) {
-	case K_RUN:
-		return parse_run(ps, tok, val);
-	case K_VARIANTS:
-		return parse_names(ps, tok, val, false);
-	case K_THREADS:
-		return parse_threads(ps, tok, val);
-	case K_REPS:
-		if (!parse_uint(val, 1, CMDLINE_REPS_LIMIT, &v)) {
-			emit_token(ps, tok);
-			emit(ps, "must be an integer 1..%u", CMDLINE_REPS_LIMIT);
+	kv->n = 0;
+	while (next_item(p, &list, &e)) {
+		if (parse_item(ps, p, t, e, &v))
+			return -1;
+		if (p->type == CMDLINE_CHOICE && has_item(kv, v))
+			continue;	/* a repeated name counts once */
+		if (kv->n >= p->max_items) {
+			emit_token(ps, t);
+			emit(ps, "more than %u values", p->max_items);
 			return -1;
 		}
-		ps->out->reps = (unsigned)v;
-		return 0;
-	case K_VERIFY:
-		if (parse_choice(ps, tok, val, on_off, "must be on or off", &i))
-			return -1;
-		ps->out->verify = i == 0;
-		return 0;
-	case K_INJECT:
-		return parse_names(ps, tok, val, true);
-	case K_SIZES:
-		return parse_sizes(ps, tok, val);
-	case K_ENGINE:
-		return parse_choice(ps, tok, val, cmdline_engines,
-				    "unknown engine mode", &ps->out->engine);
-	case K_KERNEL:
-		return parse_choice(ps, tok, val, cmdline_kernels,
-				    "unknown copy/fill kernel", &ps->out->kernel);
+		kv->v[kv->n++] = v;
+	}
+	return 0;
+}
+
+/* --- keys and tokens --- */
+
+/* A value of key kv->def, from the line or from its default. */
+static int parse_value(struct parser *ps, struct cmdline_value *kv,
+		       const struct tok *t)
+{
+	if (!t->val.n)
+		return bad_value(ps, t, kv->def, "empty value");
+	if (has_empty_elem(t->val))
+		return bad_value(ps, t, kv->def,
+				 "empty list element (stray comma?)");
+	switch (kv->def->type) {
+	case CMDLINE_RUN:
+		return parse_run(ps, t);
+	case CMDLINE_VARIANTS:
+		return parse_names(ps, t, false);
+	case CMDLINE_INJECT:
+		return parse_names(ps, t, true);
 	default:
-		return -1;
+		return parse_items(ps, kv, t);
 	}
 }
 
-static int parse_token(struct parser *ps, struct span tok)
+static int parse_default(struct parser *ps, struct cmdline_value *kv)
 {
-	struct span k = tok, val = { NULL, 0 };
-	const char *eq = memchr(tok.p, '=', tok.n);
-	int key;
+	struct tok t = { .dflt_of = kv->def };
 
-	if (tok.n > CMDLINE_MAX_TOKEN) {
-		emit_token(ps, tok);
+	if (!kv->def->dflt)
+		return 0;
+	t.all = t.val = span_of(kv->def->dflt);
+	if (parse_value(ps, kv, &t))
+		return -1;
+	kv->set = true;
+	return 0;
+}
+
+static int find_key(const struct cmdline_opts *o, struct span name)
+{
+	for (unsigned k = 0; k < o->nkeys; k++)
+		if (span_eq(name, o->keys[k].def->name))
+			return (int)k;
+	return -1;
+}
+
+static int unknown_key(struct parser *ps, struct span key)
+{
+	emit(ps, "cmdline: unknown key ");
+	put_quoted(&ps->err, key);
+	emit(ps, " (valid:");
+	for (unsigned k = 0; k < ps->out->nkeys; k++)
+		emit(ps, " %s", ps->out->keys[k].def->name);
+	emit(ps, ")");
+	return -1;
+}
+
+static int parse_token(struct parser *ps, struct span s)
+{
+	struct tok t = { .all = s };
+	struct span key = s;
+	const char *eq = memchr(s.p, '=', s.n);
+	struct cmdline_value *kv;
+	int k;
+
+	if (s.n > CMDLINE_MAX_TOKEN) {
+		emit_token(ps, &t);
 		emit(ps, "token longer than %u bytes", CMDLINE_MAX_TOKEN);
 		return -1;
 	}
 	if (eq) {
-		k.n = eq - tok.p;
-		val.p = eq + 1;
-		val.n = tok.n - k.n - 1;
+		key.n = eq - s.p;
+		t.val = (struct span){ eq + 1, s.n - key.n - 1 };
 	}
-	key = find_name(keys, k);
-	if (key < 0) {
-		emit(ps, "cmdline: unknown key '%.*s'", (int)MIN(k.n,
-		     (size_t)TOKEN_SHOWN), k.p);
-		emit_valid(ps, keys, NULL);
+	k = find_key(ps->out, key);
+	if (k < 0)
+		return unknown_key(ps, key);
+	kv = &ps->out->keys[k];
+	if (kv->def->type == CMDLINE_FLAG && eq) {
+		emit_token(ps, &t);
+		emit(ps, "%s is a flag and takes no value", kv->def->name);
 		return -1;
 	}
-	if (key >= FIRST_FLAG) {
-		if (eq) {
-			emit_token(ps, tok);
-			emit(ps, "%s is a flag and takes no value", keys[key]);
-			return -1;
-		}
-		*(key == K_QUIET ? &ps->out->quiet : &ps->out->halt) = true;
-		return 0;
-	}
-	if (!eq || !val.n || has_empty_elem(val)) {
-		emit_token(ps, tok);
-		emit(ps, "%s (%s)", !eq ? "needs a value" : !val.n ? "empty value" :
-		     "empty list element (stray comma?)", usage[key]);
+	if (kv->def->type == CMDLINE_FLAG) {
+		kv->n = 1;
+		kv->v[0] = 1;
+	} else if (!eq) {
+		return bad_value(ps, &t, kv->def, "needs a value");
+	} else if (parse_value(ps, kv, &t)) {
 		return -1;
 	}
-	return parse_value(ps, (enum key)key, tok, val);
+	kv->given = true;
+	ps->tok[k] = s;
+	return 0;
 }
 
-/* With run= given, each variant must belong to a chosen experiment (run=
- * may come after variants=, so this waits for the whole line). */
+/* --- checks at the end of the line (run= may come last) --- */
+
+/* With run= given, each variant must belong to a chosen experiment. */
 static int check_variants(struct parser *ps)
 {
 	const struct cmdline_opts *o = ps->out;
+	struct tok t = { .all = { NULL, 0 } };
 
+	for (unsigned k = 0; k < o->nkeys; k++)
+		if (o->keys[k].def->type == CMDLINE_VARIANTS)
+			t.all = ps->tok[k];
 	for (unsigned v = 0; v < o->nvariants && o->run_given; v++) {
 		bool found = false;
 
@@ -456,7 +721,7 @@ static int check_variants(struct parser *ps)
 			if ((o->run_mask >> i) & 1)
 				found |= in_list(ps->table[i].variants, o->variants[v]);
 		if (!found) {
-			emit_token(ps, ps->variants_tok);
+			emit_token(ps, &t);
 			emit(ps, "'%s' is not a variant of the experiments in run=",
 			     o->variants[v]);
 			emit_valid_choices(ps, o->run_mask, false);
@@ -466,26 +731,69 @@ static int check_variants(struct parser *ps)
 	return 0;
 }
 
-/* --- the line --- */
-
-static bool is_space(char c)
+/* The experiments whose tables hold def. */
+static uint32_t owners(const struct parser *ps, const struct cmdline_param *def)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	uint32_t mask = 0;
+
+	for (unsigned i = 0; i < ps->ntable; i++)
+		for (const struct cmdline_param *const *p = ps->table[i].params;
+		     p && *p; p++)
+			if (*p == def)
+				mask |= 1u << i;
+	return mask;
 }
 
-static bool is_graph(char c)
+/* An experiment key given to no experiment that runs would be silently
+ * ignored: a typo in run= or a key meant for another experiment. */
+static int check_experiment_keys(struct parser *ps)
 {
-	return c > ' ' && c < 0x7f;
+	const struct cmdline_opts *o = ps->out;
+
+	for (unsigned k = ps->nglobals; k < o->nkeys; k++) {
+		const struct cmdline_param *def = o->keys[k].def;
+		uint32_t mask = owners(ps, def);
+		struct tok t = { .all = ps->tok[k] };
+
+		if (!o->keys[k].given || (mask & o->run_mask))
+			continue;
+		emit_token(ps, &t);
+		emit(ps, "no experiment in run= takes %s (it belongs to:",
+		     def->name);
+		emit_experiments(ps, mask);
+		emit(ps, ")");
+		return -1;
+	}
+	return 0;
 }
 
-static void set_defaults(struct cmdline_opts *out)
+static bool same_items(const struct cmdline_value *a,
+		       const struct cmdline_value *b)
 {
-	memset(out, 0, sizeof(*out));
-	out->reps = 1;
-	out->verify = true;
-	out->engine = -1;
-	out->kernel = -1;
+	return a->n == b->n && !memcmp(a->v, b->v, a->n * sizeof(a->v[0]));
 }
+
+static bool is_default(struct parser *ps, const struct cmdline_value *kv)
+{
+	struct cmdline_value d = { .def = kv->def };
+
+	/* Parsed once already when the keys were set up: cannot fail. */
+	return kv->def->dflt && !parse_default(ps, &d) && same_items(&d, kv);
+}
+
+/* A value equal to its default was not really given: leaving it out of
+ * the canonical form keeps that short and makes it round-trip. */
+static void settle(struct parser *ps)
+{
+	for (unsigned k = 0; k < ps->out->nkeys; k++) {
+		struct cmdline_value *kv = &ps->out->keys[k];
+
+		kv->given = kv->given && !is_default(ps, kv);
+		kv->set = kv->given || kv->n;
+	}
+}
+
+/* --- the table --- */
 
 static int check_table(struct parser *ps)
 {
@@ -501,6 +809,106 @@ static int check_table(struct parser *ps)
 		}
 	}
 	return 0;
+}
+
+/* What the parser relies on in an experiment's key. */
+static int check_param(struct parser *ps, const struct cmdline_experiment *e,
+		       const struct cmdline_param *p)
+{
+	const char *why = NULL;
+
+	if (!p->name || !p->name[0])
+		why = "has no name";
+	else if ((unsigned)p->type > CMDLINE_FLAG)
+		why = "has a type only global keys may have";
+	else if (p->type == CMDLINE_FLAG && p->dflt)
+		why = "is a flag with a default";
+	else if (p->type != CMDLINE_FLAG &&
+		 (!p->max_items || p->max_items > CMDLINE_MAX_ITEMS))
+		why = "has max_items outside 1..CMDLINE_MAX_ITEMS";
+	if (!why)
+		return 0;
+	emit(ps, "cmdline: experiment '%s': key '%s' %s", e->name,
+	     p->name ? p->name : "", why);
+	return -1;
+}
+
+/* Appends key p, at its default. */
+static int add_key(struct parser *ps, const struct cmdline_param *p)
+{
+	struct cmdline_opts *o = ps->out;
+
+	if (o->nkeys == CMDLINE_MAX_KEYS) {
+		emit(ps, "cmdline: more than %u keys", CMDLINE_MAX_KEYS);
+		return -1;
+	}
+	o->keys[o->nkeys].def = p;
+	return parse_default(ps, &o->keys[o->nkeys++]);
+}
+
+/* One value per key name: experiments share a key by pointing at one
+ * definition, and may not redefine a global one. */
+static int clash(struct parser *ps, const struct cmdline_experiment *e,
+		 unsigned k)
+{
+	const struct cmdline_param *old = ps->out->keys[k].def;
+	uint32_t mask = owners(ps, old);
+
+	emit(ps, "cmdline: experiment '%s' declares %s=", e->name, old->name);
+	if (k < ps->nglobals)
+		emit(ps, ", a global key");
+	else
+		emit(ps, " differently from '%s' (share one definition)",
+		     ps->table[__builtin_ctz(mask)].name);
+	return -1;
+}
+
+static int add_params(struct parser *ps, const struct cmdline_experiment *e)
+{
+	for (const struct cmdline_param *const *p = e->params; p && *p; p++) {
+		int k;
+
+		if (check_param(ps, e, *p))
+			return -1;
+		k = find_key(ps->out, span_of((*p)->name));
+		if (k >= 0 && ps->out->keys[k].def == *p)
+			continue;	/* shared with an earlier experiment */
+		if (k >= 0)
+			return clash(ps, e, (unsigned)k);
+		if (add_key(ps, *p))
+			return -1;
+	}
+	return 0;
+}
+
+static int set_defaults(struct parser *ps)
+{
+	struct cmdline_opts *o = ps->out;
+
+	memset(o, 0, sizeof(*o));
+	for (const struct cmdline_param *p = cmdline_globals; p->name; p++)
+		if (add_key(ps, p))
+			return -1;
+	ps->nglobals = o->nkeys;
+	for (unsigned i = 0; i < ps->ntable; i++) {
+		if (add_params(ps, &ps->table[i]))
+			return -1;
+		if (ps->table[i].in_default)
+			o->run_mask |= 1u << i;
+	}
+	return 0;
+}
+
+/* --- the line --- */
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool is_graph(char c)
+{
+	return c > ' ' && c < 0x7f;
 }
 
 static int parse_line(struct parser *ps, const char *line, size_t len)
@@ -526,7 +934,10 @@ static int parse_line(struct parser *ps, const char *line, size_t len)
 		if (parse_token(ps, tok))
 			return -1;
 	}
-	return check_variants(ps);
+	if (check_variants(ps) || check_experiment_keys(ps))
+		return -1;
+	settle(ps);
+	return 0;
 }
 
 int cmdline_parse(const char *cmdline, const struct cmdline_experiment *table,
@@ -534,71 +945,84 @@ int cmdline_parse(const char *cmdline, const struct cmdline_experiment *table,
 		  size_t errlen)
 {
 	struct parser ps = { .table = table, .ntable = ntable, .out = out,
-			     .err = err, .errlen = errlen };
+			     .err = { err, errlen, 0 } };
 	size_t len = cmdline ? strnlen(cmdline, CMDLINE_MAX_LEN) : 0;
-	int rc;
 
-	set_defaults(out);
 	if (errlen)
 		err[0] = 0;
-	if (len == CMDLINE_MAX_LEN) {
-		emit(&ps, "cmdline: longer than %u bytes", CMDLINE_MAX_LEN - 1);
+	if (check_table(&ps) || set_defaults(&ps)) {
+		memset(out, 0, sizeof(*out));	/* a wrong table has no defaults */
 		return -1;
 	}
-	rc = check_table(&ps) ? -1 : parse_line(&ps, cmdline, len);
-	if (rc)
-		set_defaults(out);
-	return rc;
+	if (len == CMDLINE_MAX_LEN)
+		emit(&ps, "cmdline: longer than %u bytes", CMDLINE_MAX_LEN - 1);
+	else if (!parse_line(&ps, cmdline, len))
+		return 0;
+	set_defaults(&ps);	/* worked a moment ago: cannot fail now */
+	return -1;
 }
 
-/* --- formatting --- */
+/* --- formatting and queries --- */
 
-struct fmt {
-	char *buf;
-	size_t len, used;   /* used may pass len: the length wanted */
-};
-
-static void __printf(2, 3) fmt_add(struct fmt *f, const char *fmt, ...)
+static void put_item(struct fmt *f, const struct cmdline_param *p, uint64_t v)
 {
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = kvsnprintf(f->buf + MIN(f->used, f->len),
-		       f->len - MIN(f->used, f->len), fmt, ap);
-	va_end(ap);
-	f->used += n > 0 ? (size_t)n : 0;
-}
-
-/* " key=" before the first item of a list, "," before the others. */
-static void fmt_sep(struct fmt *f, const char *key, unsigned i)
-{
-	if (i)
-		fmt_add(f, ",");
+	if (p->type == CMDLINE_SIZE)
+		put_size(f, v);
+	else if (p->type == CMDLINE_CHOICE)
+		put(f, "%s", p->choices[v]);
+	else if (!v && p->word)
+		put(f, "%s", p->word);
 	else
-		fmt_add(f, "%s%s=", f->used ? " " : "", key);
+		put(f, "%llu", (unsigned long long)v);
 }
 
-static void fmt_size(struct fmt *f, uint64_t v)
+static void put_run(struct fmt *f, const struct cmdline_opts *o,
+		    const struct cmdline_experiment *table, unsigned ntable)
 {
-	static const char suffixes[] = "TGMK";
-	uint64_t unit = TiB;
+	uint32_t all = all_mask(table, ntable), mask = o->run_mask;
+	unsigned n = 0;
 
-	for (const char *s = suffixes; *s; s++, unit /= KiB) {
-		if (v % unit == 0) {
-			fmt_add(f, "%llu%c", (unsigned long long)(v / unit), *s);
-			return;
-		}
+	if (o->list) {
+		put(f, "=list");
+		return;
 	}
-	fmt_add(f, "%llu", (unsigned long long)v);
+	/* "all", then the opt-in experiments run=all leaves out; a mask of 0
+	 * comes only from run=all with nothing but opt-in experiments */
+	if (!mask || (all && (mask & all) == all)) {
+		put(f, "=all");
+		mask &= ~all;
+		n++;
+	}
+	for (unsigned i = 0; i < ntable; i++)
+		if ((mask >> i) & 1)
+			put(f, "%s%s", n++ ? "," : "=", table[i].name);
 }
 
-static void fmt_names(struct fmt *f, const char *key, const char *const *names,
-		      unsigned n)
+/* " key=value" (no space first), or " flag". */
+static void put_key(struct fmt *f, const struct cmdline_opts *o,
+		    const struct cmdline_value *kv,
+		    const struct cmdline_experiment *table, unsigned ntable)
 {
-	for (unsigned i = 0; i < n; i++) {
-		fmt_sep(f, key, i);
-		fmt_add(f, "%s", names[i]);
+	const struct cmdline_param *p = kv->def;
+
+	put(f, "%s%s", f->used ? " " : "", p->name);
+	switch (p->type) {
+	case CMDLINE_FLAG:
+		return;
+	case CMDLINE_RUN:
+		put_run(f, o, table, ntable);
+		return;
+	case CMDLINE_VARIANTS:
+		put_names(f, o->variants, o->nvariants, "=", ",");
+		return;
+	case CMDLINE_INJECT:
+		put_names(f, o->injects, o->ninjects, "=", ",");
+		return;
+	default:
+		for (unsigned i = 0; i < kv->n; i++) {
+			put(f, i ? "," : "=");
+			put_item(f, p, kv->v[i]);
+		}
 	}
 }
 
@@ -606,46 +1030,69 @@ int cmdline_format(const struct cmdline_opts *o,
 		   const struct cmdline_experiment *table, unsigned ntable,
 		   char *buf, size_t len)
 {
-	uint32_t all = ntable >= 32 ? UINT32_MAX : (1u << ntable) - 1;
 	struct fmt f = { buf, len, 0 };
-	unsigned n = 0;
 
 	if (len)
 		buf[0] = 0;
-	if (o->run_given && o->run_mask == all)
-		fmt_add(&f, "run=all");
-	for (unsigned i = 0; o->run_given && o->run_mask != all && i < ntable; i++) {
-		if ((o->run_mask >> i) & 1) {
-			fmt_sep(&f, "run", n++);
-			fmt_add(&f, "%s", table[i].name);
-		}
-	}
-	fmt_names(&f, "variants", o->variants, o->nvariants);
-	for (unsigned i = 0; i < o->nthreads; i++) {
-		fmt_sep(&f, "threads", i);
-		if (o->threads[i] == CMDLINE_THREADS_MAX)
-			fmt_add(&f, "max");
-		else
-			fmt_add(&f, "%u", o->threads[i]);
-	}
-	if (o->reps != 1)
-		fmt_add(&f, "%sreps=%u", f.used ? " " : "", o->reps);
-	if (!o->verify)
-		fmt_add(&f, "%sverify=off", f.used ? " " : "");
-	fmt_names(&f, "inject", o->injects, o->ninjects);
-	for (unsigned i = 0; i < o->nsizes; i++) {
-		fmt_sep(&f, "sizes", i);
-		fmt_size(&f, o->sizes[i]);
-	}
-	if (o->engine >= 0)
-		fmt_add(&f, "%sengine=%s", f.used ? " " : "",
-			cmdline_engines[o->engine]);
-	if (o->kernel >= 0)
-		fmt_add(&f, "%skernel=%s", f.used ? " " : "",
-			cmdline_kernels[o->kernel]);
-	if (o->quiet)
-		fmt_add(&f, "%squiet", f.used ? " " : "");
-	if (o->halt)
-		fmt_add(&f, "%shalt", f.used ? " " : "");
+	for (unsigned k = 0; k < o->nkeys; k++)
+		if (o->keys[k].given)
+			put_key(&f, o, &o->keys[k], table, ntable);
 	return f.used < len ? (int)f.used : -1;
+}
+
+bool cmdline_opts_equal(const struct cmdline_opts *a,
+			const struct cmdline_opts *b)
+{
+	if (a->run_mask != b->run_mask || a->run_given != b->run_given ||
+	    a->list != b->list || a->nvariants != b->nvariants ||
+	    a->ninjects != b->ninjects || a->nkeys != b->nkeys ||
+	    memcmp(a->variants, b->variants, a->nvariants * sizeof(a->variants[0])) ||
+	    memcmp(a->injects, b->injects, a->ninjects * sizeof(a->injects[0])))
+		return false;
+	for (unsigned k = 0; k < a->nkeys; k++)
+		if (a->keys[k].def != b->keys[k].def ||
+		    a->keys[k].given != b->keys[k].given ||
+		    !same_items(&a->keys[k], &b->keys[k]))
+			return false;
+	return true;
+}
+
+const struct cmdline_value *cmdline_get(const struct cmdline_opts *o,
+					const char *name)
+{
+	int k = find_key(o, span_of(name));
+
+	return k < 0 ? NULL : &o->keys[k];
+}
+
+uint64_t cmdline_u64(const struct cmdline_opts *o, const char *name,
+		     uint64_t dflt)
+{
+	const struct cmdline_value *v = cmdline_get(o, name);
+
+	return v && v->n ? v->v[0] : dflt;
+}
+
+const char *cmdline_choice(const struct cmdline_opts *o, const char *name)
+{
+	const struct cmdline_value *v = cmdline_get(o, name);
+
+	if (!v || !v->n || v->def->type != CMDLINE_CHOICE)
+		return NULL;
+	return v->def->choices[v->v[0]];
+}
+
+bool cmdline_flag(const struct cmdline_opts *o, const char *name)
+{
+	return cmdline_u64(o, name, 0) != 0;
+}
+
+const char *cmdline_usage(const struct cmdline_param *p, char *buf, size_t len)
+{
+	struct fmt f = { buf, len, 0 };
+
+	if (len)
+		buf[0] = 0;
+	put_usage(&f, p);
+	return buf;
 }

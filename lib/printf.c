@@ -215,3 +215,17 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+const char *kfmt_fixed(char *buf, size_t size, uint64_t v, unsigned decimals)
+{
+	uint64_t scale = 1;
+
+	for (unsigned i = 0; i < decimals; i++)
+		scale *= 10;
+	if (!decimals)
+		ksnprintf(buf, size, "%lu", v);
+	else
+		ksnprintf(buf, size, "%lu.%0*lu", v / scale, (int)decimals,
+			  v % scale);
+	return buf;
+}

@@ -11,6 +11,8 @@
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+/* v / 10^decimals with that many decimals ("12.345"); returns buf. */
+const char *kfmt_fixed(char *buf, size_t size, uint64_t v, unsigned decimals);
 
 /* Kernel console output (all consoles), serialized across CPUs. */
 int kprintf(const char *fmt, ...) __printf(1, 2);

@@ -8,6 +8,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/traps.h"
+#include "arch/x86_64/tsc.h"
 
 static struct percpu *online_cpus[MAX_CPUS];
 
@@ -40,29 +41,18 @@ void smp_call_start(unsigned cpu, void (*fn)(void *arg, unsigned idx),
 	lapic_send_ipi(p->apic_id, VEC_IPI_CALL);
 }
 
-void smp_call_wait(unsigned cpu)
+bool smp_call_wait_bounded(unsigned cpu, uint64_t max_ns)
 {
 	struct percpu *p = online_cpus[cpu];
+	uint64_t deadline = now_ns() + max_ns;
 
 	/* Pairs with the release store after the function ran. */
-	while (__atomic_load_n(&p->call_done, __ATOMIC_ACQUIRE) != p->call_seq)
+	while (__atomic_load_n(&p->call_done, __ATOMIC_ACQUIRE) != p->call_seq) {
+		if (now_ns() > deadline)
+			return false;
 		cpu_relax();
-}
-
-void smp_on_cpus(unsigned n, void (*fn)(void *arg, unsigned idx), void *arg)
-{
-	unsigned me = smp_this_cpu(), helpers = 0;
-
-	for (unsigned c = 0; c < nr_cpus_online && helpers + 1 < n; c++)
-		if (c != me)
-			smp_call_start(c, fn, arg, ++helpers);
-	fn(arg, 0);
-	helpers = 0;
-	for (unsigned c = 0; c < nr_cpus_online && helpers + 1 < n; c++)
-		if (c != me) {
-			smp_call_wait(c);
-			helpers++;
-		}
+	}
+	return true;
 }
 
 void smp_idle_loop(void)

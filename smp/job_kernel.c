@@ -1,9 +1,9 @@
 /* The job engine's platform (smp/job_platform.h) on real CPUs: helpers are
- * idle APs reached through smp_call_start(). */
+ * idle APs reached through smp/on_cpus.h. */
 #include "smp/job_platform.h"
 #include "smp/smp.h"
 #include "arch/x86_64/tsc.h"
-#include "boot/boot.h"
+#include "smp/on_cpus.h"
 
 unsigned job_platform_nr_cpus(void)
 {
@@ -22,7 +22,7 @@ unsigned job_platform_cpu_node(unsigned cpu)
 
 unsigned job_platform_nr_nodes(void)
 {
-	return boot.nodes ? boot.nodes : 1;
+	return nr_nodes_online;
 }
 
 uint64_t job_platform_now_ns(void)
@@ -30,25 +30,33 @@ uint64_t job_platform_now_ns(void)
 	return now_ns();
 }
 
+/* The engine's fn(arg, idx) inside an on_cpus piece fn(arg, idx, n). */
+struct job_call {
+	void (*fn)(void *arg, unsigned idx);
+	void *arg;
+};
+
+static void job_piece(void *arg, unsigned idx, unsigned n)
+{
+	const struct job_call *jc = arg;
+
+	jc->fn(jc->arg, idx);
+}
+
 void job_platform_run(unsigned n, const unsigned *cpus,
 		      void (*fn)(void *arg, unsigned idx), void *arg)
 {
-	unsigned me = smp_this_cpu(), used[MAX_CPUS], k = 0;
+	unsigned set[MAX_CPUS];
+	struct job_call jc = { fn, arg };
+	struct on_cpus w = { .fn = job_piece, .arg = &jc, .cpus = set, .n = n,
+			     .what = "its job thread" };
 
-	for (unsigned i = 1, c = 0; i < n; i++) {
-		unsigned cpu;
-
-		if (cpus) {
-			cpu = cpus[i];
-		} else {
-			while (c == me)
-				c++;
-			cpu = c++;
-		}
-		smp_call_start(cpu, fn, arg, i);
-		used[k++] = cpu;
+	if (cpus) {
+		for (unsigned i = 1; i < n; i++)
+			set[i] = cpus[i];
+		set[0] = smp_this_cpu();
+	} else {
+		w.n = cpu_set_first(set, n);
 	}
-	fn(arg, 0);
-	for (unsigned i = 0; i < k; i++)
-		smp_call_wait(used[i]);
+	on_cpus_run(&w);
 }

@@ -6,6 +6,7 @@
 
 struct percpu percpu_area[MAX_CPUS];
 unsigned nr_cpus_online;
+unsigned nr_nodes_online = 1;
 
 void percpu_prepare(struct percpu *p)
 {

@@ -32,6 +32,8 @@ struct percpu {
 
 extern struct percpu percpu_area[MAX_CPUS];
 extern unsigned nr_cpus_online;
+/* NUMA nodes (>= 1), set once by the boot CPU before any job runs. */
+extern unsigned nr_nodes_online;
 
 static inline struct percpu *percpu_self(void)
 {

@@ -1,5 +1,5 @@
-/* SMP: bringing up the application processors and running functions on
- * them.
+/* SMP: bringing up the application processors and the per-CPU mailbox
+ * that runs a function on one of them (smp/on_cpus.h builds on it).
  *
  * CPU numbers: percpu_area[] slots are assigned in MADT order (slot 0 = the
  * boot CPU); CPUs that answered get dense "online" numbers 0..nr_cpus_online-1
@@ -42,13 +42,9 @@ unsigned smp_this_cpu(void);
 /* Asks online CPU cpu (idle, not the caller) to run fn(arg, idx). */
 void smp_call_start(unsigned cpu, void (*fn)(void *arg, unsigned idx),
 		    void *arg, unsigned idx);
-/* Waits until cpu finished the function started on it. */
-void smp_call_wait(unsigned cpu);
-/* Runs fn(arg, 0) on the calling CPU and fn(arg, 1..n-1) on the first n-1
- * other online CPUs, which must be idle. Returns when all are done
- * (kvm-unit-tests' on_cpus: helpers started first, the caller's share
- * last). */
-void smp_on_cpus(unsigned n, void (*fn)(void *arg, unsigned idx), void *arg);
+/* Waits until cpu finished the function started on it, at most max_ns;
+ * false when it did not (smp/on_cpus.h turns that into a named panic). */
+bool smp_call_wait_bounded(unsigned cpu, uint64_t max_ns);
 /* The loop an AP sits in between calls (hlt until an IPI). */
 void __noreturn smp_idle_loop(void);
 /* Installs the IPI handlers (call, stop); boot CPU, before smp_boot_aps. */

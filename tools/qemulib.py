@@ -666,6 +666,27 @@ def _stream(path, offset, on_output):
 # ---------------------------------------------------------------- conf files
 
 
+def registry(kernel=None, cache_dir=None):
+	"""The kernel's experiment registry, from one `run=list` boot:
+	{"keys": [...], "experiments": [{"name", "variants", "injects", "keys",
+	"in_default", "opt_in", ...}]}. Cached next to the logs per kernel
+	digest, so tests and tools never keep their own copy of the names."""
+	kernel = Path(kernel or KERNEL)
+	cache = Path(cache_dir or BUILD / "registry")
+	cache.mkdir(parents=True, exist_ok=True)
+	saved = cache / f"{file_digest(kernel)}.json"
+	if saved.exists():
+		return json.loads(saved.read_text())
+	cfg = Config(mem="128M", smp="1", cmdline="run=list")
+	res = run(cfg, cache / "list.log", timeout=120, kernel=str(kernel))
+	found = [r for r in res.records if r.get("experiment") == "list"]
+	if res.exit_code != EXIT_PASS or not found:
+		raise QemuError(f"run=list did not print the registry (QEMU exit {res.exit_code}); "
+				f"log {cache / 'list.log'}")
+	saved.write_text(json.dumps(found[0]))
+	return found[0]
+
+
 class ConfError(QemuError):
 	"""A syntax or value error in a .conf file, with file:line."""
 

@@ -6,8 +6,8 @@
  *   json_end(&j);                      }\n, printed as one write
  * Strings are escaped; a line that would overflow the buffer is cut at a
  * field boundary and gets "truncated":true. */
-#ifndef EXPERIMENTS_JSON_H
-#define EXPERIMENTS_JSON_H
+#ifndef LIB_JSON_H
+#define LIB_JSON_H
 #include "lib/compiler.h"
 
 /* Lines with per-thread detail for 255 CPUs reach ~40 KB. */
@@ -32,11 +32,18 @@ void json_i64(struct json *j, const char *key, int64_t v);
 void json_bool(struct json *j, const char *key, bool v);
 /* Fixed-point: v / 10^decimals printed with that many decimals. */
 void json_fixed(struct json *j, const char *key, uint64_t v, unsigned decimals);
+/* A NULL key writes a bare value: an item of the array being built. */
+/* key:["a","b"] from a NULL-terminated list (may be NULL: []). */
+void json_str_list(struct json *j, const char *key, const char *const *list);
 /* Nested arrays of objects: key:[ {..}, {..} ] */
 void json_array_begin(struct json *j, const char *key);
 void json_array_end(struct json *j);
 void json_object_begin(struct json *j);
 void json_object_end(struct json *j);
-/* Prints the line (console) and resets j. */
+/* Prints the line (json_output) and resets j. */
 void json_end(struct json *j);
+
+/* Provided by the environment (the kernel's console, a host test):
+ * writes one complete line, newline included, as one write. */
+void json_output(const char *s, size_t n);
 #endif

@@ -1,8 +1,7 @@
 /* JSON result lines (see json.h). */
-#include "experiments/json.h"
+#include "lib/json.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "drivers/console.h"
 #include "lib/spinlock.h"
 
 #define JSON_TAIL_RESERVE 32   /* room for closing brackets and the flag */
@@ -119,6 +118,14 @@ void json_array_begin(struct json *j, const char *k)
 	j->need_comma = false;
 }
 
+void json_str_list(struct json *j, const char *k, const char *const *list)
+{
+	json_array_begin(j, k);
+	for (; list && *list; list++)
+		json_str(j, NULL, *list);
+	json_array_end(j);
+}
+
 void json_array_end(struct json *j)
 {
 	put(j, "]", 1);
@@ -153,6 +160,6 @@ void json_end(struct json *j)
 	if (cut)
 		puts_(j, ",\"truncated\":true");
 	put(j, "}\n", 2);
-	console_write(j->buf, j->len);
+	json_output(j->buf, j->len);
 	spin_unlock(&json_lock);
 }
