@@ -25,7 +25,13 @@ struct experiment {
 	const char *name;
 	const char *summary;           /* one line */
 	const char *const *variants;   /* NULL-terminated */
-	const char *const *injects;    /* NULL-terminated, may be NULL */
+	/* Faults injected into its own work (inject=): the verification must
+	 * catch each, so the boot fails (a generated QEMU case checks it).
+	 * NULL-terminated, may be NULL. */
+	const char *const *injects;
+	/* Faults the boot acts on before the experiments run (e.g. a CPU left
+	 * unstarted): degrade the machine, need cases of their own. */
+	const char *const *boot_injects;
 	/* Its own keys, NULL-terminated; a key several experiments take is
 	 * defined once (experiments/params.h) and pointed at by each. */
 	const struct cmdline_param *const *params;

@@ -9,6 +9,7 @@ extern const struct experiment exp_memmap;
 extern const struct experiment exp_copy;
 extern const struct experiment exp_zero;
 extern const struct experiment exp_crash;
+extern const struct experiment exp_fillsum;
 /* new-experiment: declarations above */
 
 const struct experiment *const experiments[] = {
@@ -16,6 +17,7 @@ const struct experiment *const experiments[] = {
 	&exp_memmap,
 	&exp_copy,
 	&exp_zero,
+	&exp_fillsum,
 	&exp_crash,
 	/* new-experiment: entries above */
 };

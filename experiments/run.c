@@ -15,13 +15,31 @@
 static struct cmdline_experiment table[CMDLINE_MAX_EXPERIMENTS];
 static struct cmdline_opts opts;
 
+/* inject= takes both kinds of an experiment's faults. */
+static const char *injects[CMDLINE_MAX_EXPERIMENTS][2 * CMDLINE_MAX_INJECTS + 1];
+
+static const char *const *all_injects(unsigned i)
+{
+	const struct experiment *e = experiments[i];
+	unsigned n = 0;
+
+	for (const char *const *f = e->injects; f && *f; f++)
+		if (n < 2 * CMDLINE_MAX_INJECTS)
+			injects[i][n++] = *f;
+	for (const char *const *f = e->boot_injects; f && *f; f++)
+		if (n < 2 * CMDLINE_MAX_INJECTS)
+			injects[i][n++] = *f;
+	injects[i][n] = NULL;
+	return injects[i];
+}
+
 static void build_table(void)
 {
 	for (unsigned i = 0; i < nr_experiments; i++) {
 		const struct experiment *e = experiments[i];
 
 		table[i] = (struct cmdline_experiment){ e->name, e->variants,
-			e->injects, e->params, e->in_default, e->opt_in };
+			all_injects(i), e->params, e->in_default, e->opt_in };
 	}
 }
 
@@ -246,6 +264,7 @@ static void print_list(void)
 		json_bool(&j, "opt_in", e->opt_in);
 		json_str_list(&j, "variants", e->variants);
 		json_str_list(&j, "injects", e->injects);
+		json_str_list(&j, "boot_injects", e->boot_injects);
 		json_array_begin(&j, "keys");
 		for (const struct cmdline_param *const *p = e->params; p && *p; p++)
 			json_param(&j, *p);

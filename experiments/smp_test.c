@@ -284,7 +284,7 @@ const struct experiment exp_smp = {
 	.name = "smp",
 	.summary = "job engine self-test on real CPUs (every mode, exactly-once)",
 	.variants = smp_variants,
-	.injects = smp_injects,
+	.boot_injects = smp_injects,
 	.in_default = true,
 	.run = smp_run,
 };
