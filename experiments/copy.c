@@ -71,6 +71,7 @@ static const uint64_t copy_default_sizes[] = { 2 * MiB, 1 * GiB };
 /* One huge page size being measured. */
 struct copy_size {
 	struct exp_ctx *c;
+	struct copy_exp *x;
 	const struct copy_kernel *k;
 	uint64_t bytes;
 	uint64_t src_pa[COPY_MAX_INITIATORS], dst_pa[COPY_MAX_INITIATORS];
@@ -84,11 +85,14 @@ struct copy_size {
 	bool flip;
 };
 
-static struct {
+/* What every size of one run=copy shares. */
+struct copy_exp {
 	unsigned order[MAX_CPUS];	/* online CPUs, the caller first */
 	uint64_t load_pa[MAX_CPUS];	/* mt-busy load buffers */
 	struct job_stats stats;		/* ~64 KiB: never on a stack */
-} X;
+};
+
+static struct copy_exp copy_exp;
 
 static unsigned char *va(uint64_t pa)
 {
@@ -193,9 +197,9 @@ static int run_mt(struct copy_size *cs, unsigned t, uint64_t *ns)
 		.mode = exp_engine_mode(cs->c, JOB_PADATA),
 	};
 
-	if (job_run(&job, &X.stats))
+	if (job_run(&job, &cs->x->stats))
 		return -1;
-	*ns = X.stats.total_ns;
+	*ns = cs->x->stats.total_ns;
 	return 0;
 }
 
@@ -265,7 +269,7 @@ static void do_bound(struct copy_size *cs, unsigned t, unsigned rep)
 		return;
 	cs->bound_reps[t] = rep + 1;
 	poison(cs, 1);
-	r.ns = run_gang(cs, X.order, t, true);
+	r.ns = run_gang(cs, cs->x->order, t, true);
 	ok = check(cs, 1);
 	if (!cs->bound_best[t] || r.ns < cs->bound_best[t])
 		cs->bound_best[t] = r.ns;
@@ -302,18 +306,18 @@ static void do_mt(struct copy_size *cs, unsigned t, unsigned rep)
 		return;
 	}
 	ok = check(cs, 1);
-	if (ok && X.stats.units != cs->bytes) {
+	if (ok && cs->x->stats.units != cs->bytes) {
 		ksnprintf(cs->why, sizeof(cs->why), "the job did %lu of %lu "
-			  "bytes", X.stats.units, cs->bytes);
+			  "bytes", cs->x->stats.units, cs->bytes);
 		ok = false;
 	}
-	r.threads_run = X.stats.nthreads;
+	r.threads_run = cs->x->stats.nthreads;
 	j = begin_result(cs, &r, ok);
 	json_u64(j, "requested_threads", t);
 	json_str(j, "engine",
 		 job_mode_name(exp_engine_mode(cs->c, JOB_PADATA)));
-	json_u64(j, "chunks", X.stats.chunks);
-	json_u64(j, "chunk_bytes", X.stats.plan.chunk);
+	json_u64(j, "chunks", cs->x->stats.chunks);
+	json_u64(j, "chunk_bytes", cs->x->stats.plan.chunk);
 	exp_result_end(cs->c, &r);
 }
 
@@ -364,10 +368,10 @@ static uint64_t run_concurrent(const struct copy_size *cs, unsigned k,
 	conc.k = k;
 	conc.arrived = 0;
 	for (unsigned g = 0; g < k; g++)
-		conc.in[g] = (struct copy_initiator){ cs, g, &X.order[g * t], t,
+		conc.in[g] = (struct copy_initiator){ cs, g, &cs->x->order[g * t], t,
 						      0, 0 };
 	for (unsigned g = 0; g < k; g++)
-		leads[g] = X.order[g * t];
+		leads[g] = cs->x->order[g * t];
 	on_cpus_run(&w);
 	for (unsigned g = 0; g < k; g++) {
 		first = MIN(first, conc.in[g].t0);
@@ -564,24 +568,24 @@ static void copier_fn(void *arg, unsigned idx)
 	set_phase(LOAD_STOP);
 }
 
-static bool load_buffers(unsigned nload)
+static bool load_buffers(struct copy_exp *x, unsigned nload)
 {
 	for (unsigned i = 0; i < nload; i++) {
-		if (!X.load_pa[i]) {
-			X.load_pa[i] = exp_buf_alloc(COPY_LOAD_BYTES, HPAGE_SIZE, -1);
-			if (!X.load_pa[i])
+		if (!x->load_pa[i]) {
+			x->load_pa[i] = exp_buf_alloc(COPY_LOAD_BYTES, HPAGE_SIZE, -1);
+			if (!x->load_pa[i])
 				return false;
 			/* Touch it once: under TCG the host backs guest
 			 * memory at first write, which the load must not
 			 * time. */
-			par_fill(va(X.load_pa[i]), COPY_LOAD_BYTES, 0);
+			par_fill(va(x->load_pa[i]), COPY_LOAD_BYTES, 0);
 		}
-		busy.cpu[i].buf = va(X.load_pa[i]);
+		busy.cpu[i].buf = va(x->load_pa[i]);
 	}
 	return true;
 }
 
-/* The load on the first nload CPUs of X.order (the boot CPU first), the
+/* The load on the first nload CPUs of the run's order (the boot CPU first), the
  * copy on the next t. */
 /* Pieces 0..nload-1 are the load, piece nload the copier (which then runs
  * its own copies' gang). */
@@ -596,7 +600,7 @@ static void busy_piece(void *arg, unsigned idx, unsigned n)
 static void run_busy(const struct copy_size *cs, unsigned t, unsigned nload,
 		     uint64_t d)
 {
-	const unsigned *load_cpus = X.order, *copy_cpus = &X.order[nload];
+	const unsigned *load_cpus = cs->x->order, *copy_cpus = &cs->x->order[nload];
 	unsigned cpus[MAX_CPUS];
 	struct on_cpus w = { .fn = busy_piece, .cpus = cpus, .n = nload + 1,
 			     .what = "its mt-busy load or copies" };
@@ -648,7 +652,7 @@ static void do_busy(struct copy_size *cs, unsigned t, unsigned rep)
 				    "the load", t);
 		return;
 	}
-	if (!load_buffers(nload)) {
+	if (!load_buffers(cs->x, nload)) {
 		if (!rep)
 			report_skip("mt-busy: no memory for the load");
 		return;
@@ -742,12 +746,12 @@ static void copy_one_rep(struct exp_ctx *c, struct copy_size *cs,
 	}
 }
 
-static void copy_one_size(struct exp_ctx *c, const struct copy_kernel *k,
-			  uint64_t bytes)
+static void copy_one_size(struct exp_ctx *c, struct copy_exp *x,
+			  const struct copy_kernel *k, uint64_t bytes)
 {
 	static struct copy_size cs;
 
-	cs = (struct copy_size){ .c = c, .k = k, .bytes = bytes };
+	cs = (struct copy_size){ .c = c, .x = x, .k = k, .bytes = bytes };
 	cs.skip = exp_inject(c, "copy-short") ?
 		  ALIGN_DOWN(bytes / 2, PAGE_SIZE) : COPY_SKIP_NONE;
 	cs.flip = exp_inject(c, "copy-flip");
@@ -771,15 +775,16 @@ static void copy_run(struct exp_ctx *c)
 	const uint64_t *sizes = v->set ? v->v : copy_default_sizes;
 	unsigned n = v->set ? v->n : ARRAY_SIZE(copy_default_sizes);
 	const struct copy_kernel *k = kernel_select_copy(c);
+	struct copy_exp *x = &copy_exp;
 
 	if (!k)
 		return;
-	cpu_set_all(X.order, true);
+	cpu_set_all(x->order, true);
 	for (unsigned i = 0; i < n; i++)
-		copy_one_size(c, k, sizes[i]);
+		copy_one_size(c, x, k, sizes[i]);
 	for (unsigned i = 0; i < MAX_CPUS; i++) {
-		exp_buf_free(X.load_pa[i], COPY_LOAD_BYTES);
-		X.load_pa[i] = 0;
+		exp_buf_free(x->load_pa[i], COPY_LOAD_BYTES);
+		x->load_pa[i] = 0;
 	}
 }
 

@@ -41,13 +41,11 @@ struct zero_size {
 	uint64_t skip;			/* zero-skip: page left, or SKIP_NONE */
 	const struct fill_kernel *k;	/* the current run's kernel */
 	char why[128];			/* what the last check found wrong */
+	unsigned order[MAX_CPUS];	/* online CPUs, the caller first */
+	struct job_stats stats;		/* of the last mt run */
 };
 
-static struct {
-	struct zero_size zs;
-	unsigned order[MAX_CPUS];	/* online CPUs, the caller first */
-	struct job_stats stats;		/* ~64 KiB: never on a stack */
-} X;
+static struct zero_size zero_size;	/* ~64 KiB of job stats: not on a stack */
 
 /* Clears the huge pages in [a, b) one fill call each, leaving out the
  * zero-skip page. a is page aligned; the last page may be short. */
@@ -84,9 +82,9 @@ static int run_mt(struct zero_size *zs, unsigned t, uint64_t *ns)
 		.mode = exp_engine_mode(zs->c, JOB_PADATA),
 	};
 
-	if (job_run(&job, &X.stats))
+	if (job_run(&job, &zs->stats))
 		return -1;
-	*ns = X.stats.total_ns;
+	*ns = zs->stats.total_ns;
 	return 0;
 }
 
@@ -100,7 +98,7 @@ static uint64_t run_serial(struct zero_size *zs)
 
 static uint64_t run_bound(struct zero_size *zs, unsigned t)
 {
-	struct on_cpus w = { .fn = zero_piece, .arg = zs, .cpus = X.order,
+	struct on_cpus w = { .fn = zero_piece, .arg = zs, .cpus = zs->order,
 			     .n = t, .barrier = true, .what = "its piece of a clear" };
 
 	return on_cpus_run(&w);
@@ -143,8 +141,8 @@ static void measure(struct zero_size *zs, const char *variant,
 		r.ns = run_bound(zs, t);
 	r.verified = r.checked && check(zs);
 	if (how == ZERO_MT) {
-		r.verified = r.verified && X.stats.units == zs->bytes;
-		r.threads_run = X.stats.nthreads;
+		r.verified = r.verified && zs->stats.units == zs->bytes;
+		r.threads_run = zs->stats.nthreads;
 	}
 	exp_result_key(&r, "kernel", k->name);
 	j = exp_result_begin(zs->c, &r);
@@ -155,7 +153,7 @@ static void measure(struct zero_size *zs, const char *variant,
 		json_u64(j, "requested_threads", t);
 		json_str(j, "engine",
 			 job_mode_name(exp_engine_mode(zs->c, JOB_PADATA)));
-		json_u64(j, "chunks", X.stats.chunks);
+		json_u64(j, "chunks", zs->stats.chunks);
 	}
 	exp_result_end(zs->c, &r);
 }
@@ -187,9 +185,10 @@ static void zero_one_size(struct exp_ctx *c, uint64_t bytes,
 			  const struct fill_kernel *cached,
 			  const struct fill_kernel *nt)
 {
-	struct zero_size *zs = &X.zs;
+	struct zero_size *zs = &zero_size;
 
-	*zs = (struct zero_size){ .c = c, .bytes = bytes };
+	zs->c = c;
+	zs->bytes = bytes;
 	zs->pa = exp_buf_alloc(bytes, bytes >= GPAGE_SIZE ? GPAGE_SIZE : ZERO_PAGE,
 			       -1);
 	if (!zs->pa) {
@@ -219,7 +218,7 @@ static void zero_run(struct exp_ctx *c)
 
 	if (kernel_select_fill(c, &cached, &nt))
 		return;
-	cpu_set_all(X.order, true);
+	cpu_set_all(zero_size.order, true);
 	for (unsigned i = 0; i < n; i++)
 		zero_one_size(c, sizes[i], cached, nt);
 }
