@@ -520,7 +520,8 @@ static void log_layout(struct memmap_exp *mx)
 
 static bool setup(struct memmap_exp *mx, struct exp_ctx *c)
 {
-	const char *err;
+	const char *err = NULL;
+	bool ok;
 
 	memset(mx, 0, sizeof(*mx));
 	mx->c = c;
@@ -530,9 +531,8 @@ static bool setup(struct memmap_exp *mx, struct exp_ctx *c)
 			mx->inject |= inject_bits[i];
 	/* An injected fault is only seen by the full verification. */
 	mx->full = exp_verify(c) || mx->inject;
-	err = memmap_setup_get(mx->full, &mx->s);
-	if (!report(!err, "model of RAM built%s%s", err ? ": " : "",
-		    err ? err : ""))
+	ok = !memmap_setup_get(mx->full, &mx->s, &err);
+	if (!report(ok, "model of RAM built%s%s", ok ? "" : ": ", ok ? "" : err))
 		return false;
 	log_layout(mx);
 	return true;

@@ -5,6 +5,7 @@
  * the verification storage. */
 #include "arch/x86_64/mmu.h"
 #include "experiments/memmap_setup.h"
+#include "lib/error.h"
 #include "arch/x86_64/tsc.h"
 #include "mm/memblock.h"
 #include "mm/memmap_verify.h"
@@ -71,7 +72,7 @@ static void *alloc_on_node(uint64_t size, unsigned nid, bool *off_node)
 /* The pfns [s, e) of section-touching memory of node @nid: gives the
  * section a memmap on that node if it has none. A section holding memory
  * of two nodes stays with the first (page flags name one node). */
-static const char *add_section_part(uint64_t s, uint64_t e, unsigned nid)
+static int add_section_part(uint64_t s, uint64_t e, unsigned nid, const char **why)
 {
 	const struct mem_section *ms = pfn_section(&model.sections, s);
 	struct page *memmap = NULL;
@@ -85,37 +86,34 @@ static const char *add_section_part(uint64_t s, uint64_t e, unsigned nid)
 	if (!ms) {
 		memmap = alloc_on_node(SECTION_MEMMAP_BYTES, nid, &off_node);
 		if (!memmap)
-			return "no memory for a section's memmap";
+			return fail(why, "no memory for a section's memmap");
 		setup.off_node_sections += off_node;
 	}
 	rc = section_add(&model, s, e, nid, memmap);
-	return rc < 0 ? "section_add refused a memory region" : NULL;
+	return rc < 0 ? fail(why, "section_add refused a memory region") : 0;
 }
 
-static const char *add_sections(void)
+static int add_sections(const char **why)
 {
 	for (size_t i = 0; i < memblock_memory_count(); i++) {
 		struct memblock_region r = *memblock_memory_region(i);
 		uint64_t s = DIV_ROUND_UP(r.base, PAGE_SIZE);
 		uint64_t e = MIN((r.base + r.size) / PAGE_SIZE,
 				 model.sections.nr * PAGES_PER_SECTION);
-		const char *err;
-
 		if (region_node(&r) >= MAX_NUMNODES)
-			return "memory of a node beyond MAX_NUMNODES";
+			return fail(why, "memory of a node beyond MAX_NUMNODES");
 		for (uint64_t p = s, pe; p < e; p = pe) {
 			pe = MIN(e, ALIGN_DOWN(p, PAGES_PER_SECTION) +
 				 PAGES_PER_SECTION);
-			err = add_section_part(p, pe, region_node(&r));
-			if (err)
-				return err;
+			if (add_section_part(p, pe, region_node(&r), why))
+				return -1;
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 /* memblock's free memory, whole pages only, as the model's free ranges. */
-static const char *add_free_ranges(void)
+static int add_free_ranges(const char **why)
 {
 	struct memblock_iter it;
 	uint64_t base, end;
@@ -127,13 +125,13 @@ static const char *add_free_ranges(void)
 		if (s >= e)
 			continue;
 		if (memmap_add_free_range(&model, s, e))
-			return "free range rejected (too many, or outside memory)";
+			return fail(why, "free range rejected (too many, or outside memory)");
 	}
-	return NULL;
+	return 0;
 }
 
 /* The scratch model: sections [0, n) on node 0, every pfn free. */
-static const char *build_scratch(void)
+static int build_scratch(const char **why)
 {
 	uint64_t n = MIN(MAX(setup.sections / 4, 1),
 			 MEMMAP_SCRATCH_MAX_SECTIONS);
@@ -141,17 +139,17 @@ static const char *build_scratch(void)
 	struct page *memmap = alloc_any(n * SECTION_MEMMAP_BYTES);
 
 	if (!memmap)
-		return "no memory for the scratch memmap";
+		return fail(why, "no memory for the scratch memmap");
 	memmap_model_init(&scratch_model, scratch_table, n, scratch_free,
 			  ARRAY_SIZE(scratch_free));
 	if (section_add(&scratch_model, 0, pages, 0, memmap) != (int)n ||
 	    memmap_add_free_range(&scratch_model, 0, pages))
-		return "scratch model rejected";
+		return fail(why, "scratch model rejected");
 	setup.scratch = &scratch_model;
-	return NULL;
+	return 0;
 }
 
-static const char *alloc_verify_storage(void)
+static int alloc_verify_storage(const char **why)
 {
 	uint64_t words = memmap_verify_bitmap_words(&model);
 
@@ -159,52 +157,48 @@ static const char *alloc_verify_storage(void)
 	setup.counts = alloc_any(setup.counts_len);
 	setup.bitmap = alloc_any(words * sizeof(unsigned long));
 	if (!setup.counts || !setup.bitmap)
-		return "no memory for the verification counts and bitmap";
-	return NULL;
+		return fail(why, "no memory for the verification counts and bitmap");
+	return 0;
 }
 
-static const char *build(bool verify)
+static int build(bool verify, const char **why)
 {
 	uint64_t end_pfn = MIN(memblock_end_of_ram() / PAGE_SIZE, MAX_PFN);
 	uint64_t nr = MIN(DIV_ROUND_UP(end_pfn, PAGES_PER_SECTION),
 			  NR_MEM_SECTIONS);
 	struct mem_section *table;
-	const char *err;
 
 	if (!nr)
-		return "memblock has no memory";
+		return fail(why, "memblock has no memory");
 	table = alloc_any(nr * sizeof(*table));
 	if (!table)
-		return "no memory for the section table";
+		return fail(why, "no memory for the section table");
 	memmap_model_init(&model, table, nr, free_ranges,
 			  ARRAY_SIZE(free_ranges));
 	setup.m = &model;
-	err = add_sections();
-	if (err)
-		return err;
+	if (add_sections(why))
+		return -1;
 	setup.sections = memmap_present_pages(&model) / PAGES_PER_SECTION;
 	setup.memmap_bytes = setup.sections * SECTION_MEMMAP_BYTES;
-	err = build_scratch();
-	if (!err && verify)
-		err = alloc_verify_storage();
-	return err ? err : add_free_ranges();
+	if (build_scratch(why) || (verify && alloc_verify_storage(why)))
+		return -1;
+	return add_free_ranges(why);
 }
 
-const char *memmap_setup_get(bool verify, struct memmap_setup *out)
+int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why)
 {
-	const char *err = NULL;
+	int rc = 0;
 
 	if (!built) {
 		uint64_t t0 = now_ns();
 
-		err = build(verify);
-		if (err)
-			return err;
+		if (build(verify, why))
+			return -1;
 		built = true;
 		setup.setup_ns = now_ns() - t0;
 	} else if (verify && !setup.counts) {
-		err = alloc_verify_storage();
+		rc = alloc_verify_storage(why);
 	}
 	*out = setup;
-	return err;
+	return rc;
 }

@@ -44,6 +44,7 @@ struct memmap_setup {
  * allocate the counts array and the bitmap (a later call may still ask
  * for them; they then come out of memory the model sees as free, which
  * only matters to the model's bookkeeping, never to its correctness).
- * Returns NULL, or what failed (out of memory, memblock full...). */
-const char *memmap_setup_get(bool verify, struct memmap_setup *out);
+ * Returns 0, or -1 with *why saying what failed (out of memory, memblock
+ * full...): lib/error.h. */
+int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why);
 #endif
