@@ -1,5 +1,6 @@
 /* run=copy: copying one huge page (2 MiB, 1 GiB: sizes=) the ways Linux
- * migration did and could (seed 004, docs/copy.md), against the fastest
+ * migration did and could ("[PATCH 0/6] Enable parallel page migration",
+ * March 2017; docs/copy.md), against the fastest
  * in-guest memcpy of the same bytes on the same threads ("bound"):
  *   per4k          512 (or 262144) 4 KiB copies, each through two
  *                  temporary mappings (arch/x86_64/kmap.h: PTE writes,
@@ -795,7 +796,7 @@ static const struct cmdline_param *const copy_params[] = {
 const struct experiment exp_copy = {
 	.name = "copy",
 	.summary = "huge page copy: per-4K kmap vs bulk vs multithreaded "
-		   "(seed 004)",
+		   "(parallel page migration, 2017)",
 	.variants = copy_variants,
 	.injects = copy_injects,
 	.params = copy_params,

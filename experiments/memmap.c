@@ -1,4 +1,5 @@
-/* run=memmap: deferred struct page init over all of RAM (seed 002,
+/* run=memmap: deferred struct page init over all of RAM ("[PATCH v2 0/7]
+ * padata: parallelize deferred page init", Daniel Jordan, May 2020;
  * docs/memmap.md), the way Linux's deferred_init_memmap() does it and a
  * faster way, against the bound of the machine's store bandwidth.
  *

@@ -1,5 +1,6 @@
 /* Memory copy, zero and fill kernels for the huge-page copy experiment
- * (seed 004, docs/copy.md) and the in-guest bandwidth bounds, plus the
+ * ("[PATCH 0/6] Enable parallel page migration", Zi Yan, Mel Gorman,
+ * March 2017; docs/copy.md) and the in-guest bandwidth bounds, plus the
  * helpers that verify their results.
  *
  * Every kernel of a family has the same signature, so a driver can time each
