@@ -7,6 +7,7 @@
  * stores there, the reverse of ERMS hardware); docs/copy.md. */
 #include "experiments/kernel_select.h"
 #include "experiments/buffers.h"
+#include "experiments/params.h"
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/tsc.h"
@@ -109,41 +110,101 @@ static uint64_t try_copy(const struct copy_kernel *k, struct select_bufs *s,
 static const struct copy_kernel *copy_choice;
 static bool copy_chosen_once;
 
-static const struct copy_kernel *select_copy(struct exp_ctx *c)
+/* One family of kernels (copy or fill), seen by index. */
+struct kernel_family {
+	const char *what;	/* "copy", "fill": for messages */
+	size_t n;
+	const char *(*name)(size_t i);
+	bool (*available)(size_t i, unsigned cpu_mask);
+	/* Times kernel i on s; *ok when it was exact. */
+	uint64_t (*time)(size_t i, struct select_bufs *s, bool *ok);
+};
+
+/* Every kernel mm/copy.c has must be a kernel= choice (params.c). */
+static bool named(const char *name)
 {
-	uint64_t cost[KSEL_MAX_KERNELS];
-	size_t n = MIN(copy_kernel_count(), ARRAY_SIZE(cost));
+	for (const char *const *c = param_kernel.choices; *c; c++)
+		if (!strcmp(*c, name))
+			return true;
+	return false;
+}
+
+/* Times every available kernel of f into cost[] (MEMK_COST_SKIP for the
+ * unavailable and the wrong ones); returns how many were wrong, -1 when
+ * there was no memory for the test buffers. */
+static int time_family(const struct kernel_family *f, uint64_t *cost)
+{
 	unsigned mask = cpu_feature_mask(), bad = 0;
 	struct select_bufs s;
-	int best;
 
 	if (!select_bufs_get(&s)) {
 		report(false, "no memory for kernel selection");
-		return NULL;
+		return -1;
 	}
 	buffer_fill_pattern(s.src, KSEL_BYTES, KSEL_SEED);
-	for (size_t i = 0; i < n; i++) {
-		const struct copy_kernel *k = copy_kernel_at(i);
+	for (size_t i = 0; i < f->n; i++) {
 		bool ok;
 
 		cost[i] = MEMK_COST_SKIP;
-		if (!copy_kernel_available(k, mask))
+		if (!named(f->name(i)))
+			report(false, "%s kernel %s is missing from kernel='s "
+			       "choices (experiments/params.c)", f->what, f->name(i));
+		if (!f->available(i, mask))
 			continue;
-		cost[i] = try_copy(k, &s, &ok);
+		cost[i] = f->time(i, &s, &ok);
 		if (!ok) {
-			report(false, "copy kernel %s copied wrongly", k->name);
+			report(false, "%s kernel %s gave wrong bytes", f->what,
+			       f->name(i));
 			bad++;
 			cost[i] = MEMK_COST_SKIP;
 		}
 	}
 	select_bufs_put(&s);
-	best = mem_kernel_pick(cost, n);
-	for (size_t i = 0; i < n; i++)
+	return (int)bad;
+}
+
+/* One record per kernel that measured correctly. */
+static void emit_family(struct exp_ctx *c, const struct kernel_family *f,
+			const uint64_t *cost, const bool *chosen)
+{
+	for (size_t i = 0; i < f->n; i++)
 		if (cost[i] != MEMK_COST_SKIP)
-			emit_kernel_line(c, copy_kernel_at(i)->name, cost[i],
-					 true, (int)i == best);
+			emit_kernel_line(c, f->name(i), cost[i], true, chosen[i]);
+}
+
+static const char *copy_name(size_t i)
+{
+	return copy_kernel_at(i)->name;
+}
+
+static bool copy_available(size_t i, unsigned mask)
+{
+	return copy_kernel_available(copy_kernel_at(i), mask);
+}
+
+static uint64_t copy_time(size_t i, struct select_bufs *s, bool *ok)
+{
+	return try_copy(copy_kernel_at(i), s, ok);
+}
+
+static const struct copy_kernel *select_copy(struct exp_ctx *c)
+{
+	const struct kernel_family f = {
+		"copy", MIN(copy_kernel_count(), (size_t)KSEL_MAX_KERNELS),
+		copy_name, copy_available, copy_time,
+	};
+	uint64_t cost[KSEL_MAX_KERNELS];
+	bool chosen[KSEL_MAX_KERNELS] = { false };
+	int bad = time_family(&f, cost), best;
+
+	if (bad < 0)
+		return NULL;
+	best = mem_kernel_pick(cost, f.n);
+	if (best >= 0)
+		chosen[best] = true;
+	emit_family(c, &f, cost, chosen);
 	report(!bad && best >= 0, "every available copy kernel copied the "
-	       "same bytes (%u wrong), fastest %s", bad,
+	       "same bytes (%d wrong), fastest %s", bad,
 	       best >= 0 ? copy_kernel_at(best)->name : "none");
 	return bad || best < 0 ? NULL : copy_kernel_at(best);
 }
@@ -201,50 +262,55 @@ static const struct fill_kernel *fill_choice[2];	/* [is_nt] */
 static uint64_t fill_cost[KSEL_MAX_KERNELS];	/* selection's ns, by index */
 static bool fill_chosen_once, fill_select_ok;
 
+static const char *fill_name(size_t i)
+{
+	return fill_kernel_at(i)->name;
+}
+
+static bool fill_available(size_t i, unsigned mask)
+{
+	return fill_kernel_available(fill_kernel_at(i), mask);
+}
+
+static uint64_t fill_time(size_t i, struct select_bufs *s, bool *ok)
+{
+	return try_fill(fill_kernel_at(i), s, ok);
+}
+
+/* The fastest of one kind (cached or non-temporal stores), or NULL. */
+static const struct fill_kernel *fastest_of_kind(const uint64_t *cost,
+						 size_t n, bool nt)
+{
+	uint64_t kind_cost[KSEL_MAX_KERNELS];
+	int best;
+
+	for (size_t i = 0; i < n; i++)
+		kind_cost[i] = fill_kernel_is_nt(fill_kernel_at(i)) == nt ?
+			       cost[i] : MEMK_COST_SKIP;
+	best = mem_kernel_pick(kind_cost, n);
+	return best < 0 ? NULL : fill_kernel_at(best);
+}
+
 static int select_fill(struct exp_ctx *c)
 {
-	uint64_t cost[KSEL_MAX_KERNELS], kind_cost[KSEL_MAX_KERNELS];
-	size_t n = MIN(fill_kernel_count(), ARRAY_SIZE(cost));
-	unsigned mask = cpu_feature_mask(), bad = 0;
-	struct select_bufs s;
+	const struct kernel_family f = {
+		"fill", MIN(fill_kernel_count(), (size_t)KSEL_MAX_KERNELS),
+		fill_name, fill_available, fill_time,
+	};
+	bool chosen[KSEL_MAX_KERNELS];
+	int bad = time_family(&f, fill_cost);
 
-	if (!select_bufs_get(&s)) {
-		report(false, "no memory for kernel selection");
+	if (bad < 0)
 		return -1;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const struct fill_kernel *k = fill_kernel_at(i);
-		bool ok;
-
-		cost[i] = MEMK_COST_SKIP;
-		if (!fill_kernel_available(k, mask))
-			continue;
-		cost[i] = try_fill(k, &s, &ok);
-		if (!ok) {
-			report(false, "fill kernel %s filled wrongly", k->name);
-			bad++;
-			cost[i] = MEMK_COST_SKIP;
-		}
-	}
-	select_bufs_put(&s);
-	for (size_t i = 0; i < n; i++)
-		fill_cost[i] = cost[i];
-	for (int nt = 0; nt < 2; nt++) {
-		int best;
-
-		for (size_t i = 0; i < n; i++)
-			kind_cost[i] = fill_kernel_is_nt(fill_kernel_at(i)) == nt ?
-				       cost[i] : MEMK_COST_SKIP;
-		best = mem_kernel_pick(kind_cost, n);
-		fill_choice[nt] = best < 0 ? NULL : fill_kernel_at(best);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (cost[i] != MEMK_COST_SKIP)
-			emit_kernel_line(c, fill_kernel_at(i)->name, cost[i], true,
-					 fill_kernel_at(i) == fill_choice[0] ||
-					 fill_kernel_at(i) == fill_choice[1]);
+	for (int nt = 0; nt < 2; nt++)
+		fill_choice[nt] = fastest_of_kind(fill_cost, f.n, nt);
+	for (size_t i = 0; i < f.n; i++)
+		chosen[i] = fill_kernel_at(i) == fill_choice[0] ||
+			    fill_kernel_at(i) == fill_choice[1];
+	emit_family(c, &f, fill_cost, chosen);
 	report(!bad && fill_choice[0], "every available fill kernel zeroed "
-	       "and filled exactly (%u wrong), fastest %s, non-temporal %s", bad, fill_choice[0] ? fill_choice[0]->name : "none",
+	       "and filled exactly (%d wrong), fastest %s, non-temporal %s",
+	       bad, fill_choice[0] ? fill_choice[0]->name : "none",
 	       fill_choice[1] ? fill_choice[1]->name : "none");
 	return bad || !fill_choice[0] ? -1 : 0;
 }
