@@ -65,6 +65,15 @@ static uint64_t count_not_once(void)
 	return bad;
 }
 
+/* One timeline per mode at the largest thread count shows the shape of
+ * the split (who worked when). */
+static void log_timeline(struct exp_ctx *c)
+{
+	job_stats_format_timeline(&stats, timeline, sizeof(timeline),
+				  TIMELINE_WIDTH);
+	exp_log(c, "%s", timeline);
+}
+
 static void run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads,
 		    unsigned rep)
 {
@@ -104,13 +113,8 @@ static void run_one(struct exp_ctx *c, enum job_mode mode, unsigned threads,
 	json_u64(j, "lock_contended", stats.lock_contended);
 	exp_json_job_threads(j, &stats);
 	exp_result_end(c, &r);
-	/* One timeline per mode at the largest thread count shows the shape
-	 * of the split (who worked when). */
-	if (threads == nr_cpus_online && threads > 1 && !rep) {
-		job_stats_format_timeline(&stats, timeline, sizeof(timeline),
-					  TIMELINE_WIDTH);
-		exp_log(c, "%s", timeline);
-	}
+	if (threads == nr_cpus_online && threads > 1 && !rep)
+		log_timeline(c);
 }
 
 /* The CPU table: which CPUs came up, on which node (checked by the QEMU
