@@ -1,7 +1,9 @@
 /* libFuzzer target for lib/cmdline.c: arbitrary bytes as the command line,
- * parsed against a table that mirrors the kernel's registry (smp, memmap,
- * copy, zero, crash; copy and zero share one sizes= and one kernel=), and
- * again against that table plus a probe experiment whose keys cover the
+ * parsed against a fixture table shaped like a registry (its names read
+ * like the kernel's, but it is no copy of it: nothing here learns what the
+ * kernel has; tools/qemu-tests does that through run=list). Two of its
+ * experiments share one sizes= and one kernel= definition. Then
+ * against that table plus a probe experiment whose keys cover the
  * types the registry does not use (a choice list, a flag, a number with a
  * word), so every kind of experiment key is fuzzed.
  *
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/cmdline.h"
+#include "lib/cmdline_scan.h"
 
 #define LINE_MAX_FUZZ (CMDLINE_MAX_LEN + 16)
 #define FORMAT_MAX    4096
@@ -351,6 +354,30 @@ static const char *check_canonical(const struct table *t,
 	return NULL;
 }
 
+/* Boot reads halt, quiet and inject= itself (lib/cmdline_scan.h) before
+ * the runner parses the line: on every line the parser accepts, the scan
+ * must see the same flags and faults. */
+static const char *check_scan(const struct table *t, const char *line,
+			      const struct cmdline_opts *o)
+{
+	static const char *const flags[] = { "quiet", "halt" };
+
+	for (unsigned i = 0; i < ARRAY_SIZE(flags); i++)
+		if (cmdline_scan_has(line, flags[i], NULL) !=
+		    cmdline_flag(o, flags[i]))
+			FAIL("scan and parse disagree on %s", flags[i]);
+	for (unsigned e = 0; e < t->n; e++)
+		for (const char *const *f = t->e[e].injects; f && *f; f++) {
+			bool parsed = false;
+
+			for (unsigned k = 0; k < o->ninjects; k++)
+				parsed |= !strcmp(o->injects[k], *f);
+			if (cmdline_scan_has(line, "inject", *f) != parsed)
+				FAIL("scan and parse disagree on inject=%s", *f);
+		}
+	return NULL;
+}
+
 static const char *check_table(const struct table *t, const char *line)
 {
 	static struct cmdline_opts o, d;
@@ -367,7 +394,8 @@ static const char *check_table(const struct table *t, const char *line)
 			FAIL("options not reset after \"%.160s\"", err);
 		return check_small_buffers(t, line, err);
 	}
-	if ((w = check_fields(t, &o, &d)) || (w = check_fields(t, &d, &d)))
+	if ((w = check_fields(t, &o, &d)) || (w = check_fields(t, &d, &d)) ||
+	    (w = check_scan(t, line, &o)))
 		return w;
 	return check_canonical(t, &o);
 }
