@@ -5,6 +5,7 @@
  * woken by a fixed IPI: under TCG a spinning vCPU would steal the host CPU
  * from the ones doing work. */
 #include "smp/smp.h"
+#include "smp/tlb.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/traps.h"
@@ -104,6 +105,7 @@ static void stop_others(void)
 void smp_init_ipis(void)
 {
 	trap_set_handler(VEC_IPI_CALL, ipi_call);
+	tlb_init();
 	trap_set_handler(VEC_NMI, nmi_stop);
 	online_cpus[0] = &percpu_area[0];
 	panic_stop_others = stop_others;
