@@ -6,8 +6,10 @@
 #   make run        boot the default experiments in QEMU and print the results
 #   make test       host unit tests, fuzzers, QEMU integration tests
 #   make bench      experiment matrix -> results/latest/
+#   make import LOG=<serial capture>      results directory of any machine's run
+#   make bench-compare A=<dir> B=<dir>    median A, median B, B/A, noise
 #
-# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, MATRIX, TESTS,
+# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, MATRIX, TESTS, LOG, LABEL,
 # QEMU_TESTS_FLAGS, FUZZ_SECONDS, V=1, B=<build dir>. For work in progress:
 # KEXCLUDE='a.c b.c' leaves kernel sources out, EXTRA_KOBJS adds objects.
 MAKEFLAGS += -rR --no-print-directory
@@ -80,8 +82,8 @@ deps_run          := iso run
 deps_qemu-test    := iso run
 deps_tools-test   := iso run
 deps_bench        := iso run bench
-deps_import       := bench
-deps_bench-compare:=
+deps_import       := plot
+deps_bench-compare:= plot
 deps_compare-linux:= iso run
 deps_check        = $(if $(filter undefined,$(origin deps_$(1))),iso,$(deps_$(1)))
 DEPS_SETS := $(sort $(foreach g,$(or $(MAKECMDGOALS),all),$(call deps_check,$(g))))
@@ -225,6 +227,18 @@ bench: $(B)/kernel.elf | deps
 compare-linux: $(B)/kernel.elf | deps
 	$(PYTHON) tools/compare-linux
 
+# Results that travel: a serial capture from any machine -> a results
+# directory; two results directories -> compare.md.
+import: | deps
+	$(if $(LOG),,$(error make import LOG=<serial capture> [LABEL=<machine name>]))
+	$(PYTHON) tools/import-log $(LOG) $(if $(LABEL),--label '$(LABEL)')
+
+# B is the build directory's name elsewhere; this goal builds nothing, so
+# here it is the second results directory, as `make bench-compare A= B=` reads.
+bench-compare: | deps
+	$(if $(and $(A),$(filter-out build,$(B))),,$(error make bench-compare A=<results dir> B=<results dir>))
+	$(PYTHON) tools/bench-compare $(A) $(B)
+
 # --- one package set on its own (tools/deps) ---------------------------------
 deps-iso:   ; @$(DEPS) iso
 deps-run:   ; @$(DEPS) run
@@ -235,7 +249,7 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all iso netboot run test host-test fuzz qemu-test tools-test bench \
-	compare-linux clean FORCE deps deps-iso deps-run deps-test deps-bench
+	compare-linux import bench-compare clean FORCE deps deps-iso deps-run deps-test deps-bench
 FORCE:
 
 -include $(KOBJS:.o=.d)
