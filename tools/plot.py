@@ -79,9 +79,13 @@ def cpus_of(rec):
 
 # Fields that make two results of one experiment and variant different
 # measurements, so they never share a row: the copy/fill kernel and the job
-# engine chosen on the command line, and the threads asked for next to the
-# threads that ran (older kernels: requested_threads; newer: threads_run).
+# engine when they are chosen (by the `kernel` sweep variant, or `kernel=`,
+# `engine=` on the command line) -- when the kernel picks its fastest store
+# loop itself, the pick follows noise and the results stay pooled -- and the
+# threads asked for next to the threads that ran (older kernels:
+# requested_threads; newer: threads_run).
 PARAM_FIELDS = ("kernel", "engine")
+SWEEP_VARIANTS = {"kernel": "kernel"}      # field -> variant that sweeps it
 THREAD_FIELDS = ("requested_threads", "threads_run")
 
 
@@ -89,9 +93,16 @@ def _scalar(v):
 	return v if isinstance(v, (int, float, str, bool)) or v is None else json.dumps(v)
 
 
+def _chosen(rec, field):
+	"""Whether field was a choice of the experiment or the user, not the kernel's pick."""
+	cmdline = rec.get("cmdline") if isinstance(rec.get("cmdline"), str) else ""
+	return rec.get("variant") == SWEEP_VARIANTS.get(field) or \
+		re.search(rf"(^|\s){field}=", cmdline) is not None
+
+
 def row_key(rec):
 	kind, size = size_of(rec)
-	params = tuple((f, _scalar(rec[f])) for f in PARAM_FIELDS if f in rec)
+	params = tuple((f, _scalar(rec[f])) for f in PARAM_FIELDS if f in rec and _chosen(rec, f))
 	tparams = tuple((f, _scalar(rec[f])) for f in THREAD_FIELDS if f in rec)
 	return (config_key(rec), cpus_of(rec), str(rec.get("variant", "-")), kind, size,
 		rec.get("page_bytes", 0), rec.get("threads", 0), params, tparams)

@@ -254,7 +254,10 @@ def overlap(ra, rb):
 
 
 def change(ra, rb):
-	"""'within noise' when the min-max ranges overlap, else faster/slower (B vs A)."""
+	"""'within noise' when the min-max ranges overlap, else faster/slower (B vs A).
+	A single sample has no range: nothing can be said about its noise."""
+	if min(ra.n, rb.n) < 2:
+		return "1 sample, no range"
 	if overlap(ra, rb):
 		return "within noise"
 	return "B faster" if rb.median < ra.median else "B slower"
@@ -280,7 +283,7 @@ def compare(a_dir, b_dir):
 			     f"{plot.ms(ra.min)}-{plot.ms(ra.max)}", f"{plot.ms(rb.min)}-{plot.ms(rb.max)}",
 			     change(ra, rb)])
 	counts = {"shared": len(shared), "only_a": len(a) - len(shared), "only_b": len(b) - len(shared),
-		  "noise": sum(1 for _, ra, rb in shared if overlap(ra, rb))}
+		  "noise": sum(1 for _, ra, rb in shared if change(ra, rb) == "within noise")}
 	return header, body, note, counts
 
 
@@ -306,5 +309,6 @@ def compare_markdown(a_dir, b_dir, header, body, note, counts):
 	lines += ["", plot.md_table(header, body) if body else "No shared rows.", "",
 		  "B/A = median B / median A (below 1: B is faster). A change is \"within noise\" "
 		  "when the min-max ranges of A and B overlap; only a change outside both ranges "
-		  "says B faster or B slower.", ""]
+		  "says B faster or B slower; a row with one sample on either side has no range "
+		  "and is not judged (more `reps=` or `boots`).", ""]
 	return "\n".join(lines)
