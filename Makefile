@@ -9,7 +9,7 @@
 #   make import LOG=<serial capture>      results directory of any machine's run
 #   make bench-compare A=<dir> B=<dir>    median A, median B, B/A, noise
 #
-# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, MATRIX, TESTS, LOG, LABEL,
+# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, QEMU_ACCEL, MATRIX, TESTS, LOG, LABEL,
 # QEMU_TESTS_FLAGS, FUZZ_SECONDS, V=1, B=<build dir>. For work in progress:
 # KEXCLUDE='a.c b.c' leaves kernel sources out, EXTRA_KOBJS adds objects.
 MAKEFLAGS += -rR --no-print-directory
@@ -32,6 +32,9 @@ QEMU_RUN      ?= tools/qemu-run
 CMDLINE  ?=
 QEMU_SMP ?= 2
 QEMU_MEM ?= 4G
+# tcg (default) or kvm, for every QEMU the tools start (tools/qemulib.py).
+QEMU_ACCEL ?= tcg
+export QEMU_ACCEL
 MATRIX   ?= quick
 
 B := build
