@@ -1,5 +1,5 @@
 /* Memory copy, zero and fill kernels for the huge-page copy experiment
- * (docs/copy.md: the "Enable parallel page migration" thread) and the in-guest bandwidth bounds, plus the
+ * (seed 004, docs/copy.md) and the in-guest bandwidth bounds, plus the
  * helpers that verify their results.
  *
  * Every kernel of a family has the same signature, so a driver can time each
