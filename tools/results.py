@@ -27,6 +27,7 @@ import qemulib as q
 import plot
 
 THP_FILE = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+COMPARE_TITLE = "# bench-compare"
 
 
 # ---------------------------------------------------------------- results.csv
@@ -300,7 +301,7 @@ def describe_run(run_dir):
 
 
 def compare_markdown(a_dir, b_dir, header, body, note, counts):
-	lines = ["# bench-compare", "",
+	lines = [COMPARE_TITLE, "",
 		 f"- A: {describe_run(a_dir)}", f"- B: {describe_run(b_dir)}",
 		 f"- {counts['shared']} shared rows, {counts['noise']} within noise; "
 		 f"{counts['only_a']} rows only in A, {counts['only_b']} only in B"]
