@@ -6,8 +6,10 @@
 #   make run        boot the default experiments in QEMU and print the results
 #   make test       host unit tests, fuzzers, QEMU integration tests
 #   make bench      experiment matrix -> results/latest/
+#   make import LOG=<serial capture>      results directory of any machine's run
+#   make bench-compare A=<dir> B=<dir>    median A, median B, B/A, noise
 #
-# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, MATRIX, TESTS,
+# User knobs: CMDLINE, CROSS_COMPILE, CC, QEMU_SMP, QEMU_MEM, QEMU_ACCEL, MATRIX, TESTS, LOG, LABEL,
 # QEMU_TESTS_FLAGS, FUZZ_SECONDS, V=1, B=<build dir>. For work in progress:
 # KEXCLUDE='a.c b.c' leaves kernel sources out, EXTRA_KOBJS adds objects.
 MAKEFLAGS += -rR --no-print-directory
@@ -22,12 +24,17 @@ LD            := $(CROSS_COMPILE)ld
 NM            := $(CROSS_COMPILE)nm
 NASM          ?= nasm
 HOSTCC        ?= gcc
+DEPS          ?= tools/deps
 FUZZCC        ?= clang
 PYTHON        ?= python3
+QEMU_RUN      ?= tools/qemu-run
 
 CMDLINE  ?=
 QEMU_SMP ?= 2
 QEMU_MEM ?= 4G
+# tcg (default) or kvm, for every QEMU the tools start (tools/qemulib.py).
+QEMU_ACCEL ?= tcg
+export QEMU_ACCEL
 MATRIX   ?= quick
 
 B := build
@@ -64,8 +71,31 @@ override KLDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
 
 all: $(B)/kernel.elf
 
+# --- packages first ----------------------------------------------------------
+# One `deps` step checks (as root: installs) the packages of every goal on
+# the command line, and every build step is ordered after it, so on a fresh
+# machine nothing compiles before nasm, GRUB or QEMU are there, under -j too.
+# Package sets per goal (tools/deps); a goal not listed (a file such as
+# build/kernel.elf) needs the kernel's, `iso`.
+deps_clean        :=
+deps_host-test    := test
+deps_fuzz         := test
+deps_test         := test
+deps_run          := iso run
+deps_qemu-test    := iso run
+deps_tools-test   := iso run
+deps_bench        := iso run bench
+deps_import       := plot
+deps_bench-compare:= plot
+deps_compare-linux:= iso run
+deps_check        = $(if $(filter undefined,$(origin deps_$(1))),iso,$(deps_$(1)))
+DEPS_SETS := $(sort $(foreach g,$(or $(MAKECMDGOALS),all),$(call deps_check,$(g))))
+
+deps:
+	$(if $(DEPS_SETS),@$(DEPS) $(DEPS_SETS))
+
 # The framebuffer font comes from grub-common (GNU Unifont ASCII).
-$(B)/gen/font.c: tools/genfont.sh | deps-iso
+$(B)/gen/font.c: tools/genfont.sh | deps
 	@mkdir -p $(dir $@)
 	sh tools/genfont.sh > $@
 
@@ -91,6 +121,7 @@ $(B)/k/%.o: %.asm Makefile
 
 # Two-pass link: the symbol table (for backtraces) sits in its own section
 # after .bss, so filling it in does not move any other symbol.
+$(KOBJS) $(B)/kernel.elf: | deps
 $(B)/kernel.elf: $(KOBJS) linker.ld tools/gensyms.sh
 	@mkdir -p $(B)
 	@echo "  LD      $@"
@@ -121,14 +152,14 @@ $(B)/cmdline.stamp: FORCE
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
 iso: $(B)/parinit.iso
-$(B)/parinit.iso: $(B)/kernel.elf $(B)/cmdline.stamp boot/grub/mkcfg.sh | deps-iso
+$(B)/parinit.iso: $(B)/kernel.elf $(B)/cmdline.stamp boot/grub/mkcfg.sh | deps
 	rm -rf $(B)/isodir && mkdir -p $(B)/isodir/boot/grub
 	cp $(B)/kernel.elf $(B)/isodir/boot/kernel.elf
 	$(GRUB_CFG_GEN) '$(CMDLINE)' /boot/kernel.elf > $(B)/isodir/boot/grub/grub.cfg
 	grub-mkrescue -o $@ $(B)/isodir 2> $(B)/grub-mkrescue.log || { cat $(B)/grub-mkrescue.log; exit 1; }
 
 netboot: $(B)/tftp/.stamp
-$(B)/tftp/.stamp: $(B)/kernel.elf $(B)/cmdline.stamp boot/grub/mkcfg.sh | deps-iso
+$(B)/tftp/.stamp: $(B)/kernel.elf $(B)/cmdline.stamp boot/grub/mkcfg.sh | deps
 	rm -rf $(B)/tftp && mkdir -p $(B)/tftp/boot/grub
 	grub-mknetdir --net-directory=$(B)/tftp --subdir=boot/grub \
 		-d /usr/lib/grub/i386-pc > /dev/null
@@ -139,8 +170,8 @@ $(B)/tftp/.stamp: $(B)/kernel.elf $(B)/cmdline.stamp boot/grub/mkcfg.sh | deps-i
 	touch $@
 
 # --- running ---------------------------------------------------------------
-run: $(B)/parinit.iso | deps-run
-	tools/qemu-run --iso $(B)/parinit.iso --smp $(QEMU_SMP) --mem $(QEMU_MEM)
+run: $(B)/parinit.iso | deps
+	$(QEMU_RUN) --iso $(B)/parinit.iso --smp $(QEMU_SMP) --mem $(QEMU_MEM)
 
 # --- host unit tests and fuzzers ---------------------------------------------
 # Each tests/host/*.mk adds itself:  HOST_TESTS += name ; name_SRCS := ... ;
@@ -173,12 +204,13 @@ endef
 comma := ,
 $(foreach t,$(HOST_TESTS),$(eval $(call host_rule,$(t))))
 $(foreach t,$(FUZZERS),$(eval $(call fuzz_rule,$(t))))
+$(HOST_BINS) $(FUZZ_BINS): | deps
 
 FUZZ_SECONDS ?= 10
-host-test: $(HOST_BINS)
+host-test: $(HOST_BINS) | deps
 	@tools/run-host-tests $(HOST_BINS)
 
-fuzz: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS) | deps
 	@n=0; for f in $(FUZZ_BINS); do \
 		mkdir -p $(B)/fuzz/corpus-$$(basename $$f); \
 		echo "fuzz: $$f ($(FUZZ_SECONDS)s)"; \
@@ -192,32 +224,44 @@ fuzz: $(FUZZ_BINS)
 # --- integration -------------------------------------------------------------
 TESTS ?= all
 QEMU_TESTS_FLAGS ?= --tier slow
-qemu-test: $(B)/kernel.elf | deps-run deps-iso
+qemu-test: $(B)/kernel.elf | deps
 	$(PYTHON) tools/qemu-tests --cases $(TESTS) $(QEMU_TESTS_FLAGS)
 
-test: | deps-test
+test: | deps
 	@tools/test-all
 
-tools-test: $(B)/kernel.elf | deps-run deps-iso
+tools-test: $(B)/kernel.elf | deps
 	$(PYTHON) tools/test-tools
 
-bench: $(B)/kernel.elf | deps-run deps-iso deps-bench
+bench: $(B)/kernel.elf | deps
 	$(PYTHON) tools/bench --matrix $(MATRIX)
 
-compare-linux: $(B)/kernel.elf | deps-run deps-iso
+compare-linux: $(B)/kernel.elf | deps
 	$(PYTHON) tools/compare-linux
 
-# --- dependencies: install missing Debian packages (as root) -----------------
-deps-iso:   ; @tools/deps iso
-deps-run:   ; @tools/deps run
-deps-test:  ; @tools/deps test
-deps-bench: ; @tools/deps bench
+# Results that travel: a serial capture from any machine -> a results
+# directory; two results directories -> compare.md.
+import: | deps
+	$(if $(LOG),,$(error make import LOG=<serial capture> [LABEL=<machine name>]))
+	$(PYTHON) tools/import-log $(LOG) $(if $(LABEL),--label '$(LABEL)')
+
+# B is the build directory's name elsewhere; this goal builds nothing, so
+# here it is the second results directory, as `make bench-compare A= B=` reads.
+bench-compare: | deps
+	$(if $(and $(A),$(filter-out build,$(B))),,$(error make bench-compare A=<results dir> B=<results dir>))
+	$(PYTHON) tools/bench-compare $(A) $(B)
+
+# --- one package set on its own (tools/deps) ---------------------------------
+deps-iso:   ; @$(DEPS) iso
+deps-run:   ; @$(DEPS) run
+deps-test:  ; @$(DEPS) test
+deps-bench: ; @$(DEPS) bench
 
 clean:
 	rm -rf $(B)
 
 .PHONY: all iso netboot run test host-test fuzz qemu-test tools-test bench \
-	compare-linux clean FORCE deps-iso deps-run deps-test deps-bench
+	compare-linux import bench-compare clean FORCE deps deps-iso deps-run deps-test deps-bench
 FORCE:
 
 -include $(KOBJS:.o=.d)

@@ -7,20 +7,26 @@
 #define FG 0x00c0c0c0u
 #define BG 0x00000000u
 #define TAB_STOP 8
+/* Text kept for scrolling; 4K (3840x2160) is 480x135 cells. A larger
+ * screen uses its top-left MAX_COLS x MAX_ROWS cells. */
+#define MAX_COLS 512
+#define MAX_ROWS 192
 
 extern const unsigned char fbcon_font[GLYPH_COUNT * GLYPH_H];
 
 static struct fb_info fb;
 static bool enabled;
 static uint32_t cols, rows, cx, cy;
+/* What each cell shows now; 0 = never drawn (black, like a space). */
+static char text[MAX_ROWS][MAX_COLS];
 
 bool fbcon_init(const struct fb_info *info)
 {
 	if (!info->base || (info->bpp != 32 && info->bpp != 24))
 		return false;
 	fb = *info;
-	cols = fb.width / GLYPH_W;
-	rows = fb.height / GLYPH_H;
+	cols = MIN(fb.width / GLYPH_W, (uint32_t)MAX_COLS);
+	rows = MIN(fb.height / GLYPH_H, (uint32_t)MAX_ROWS);
 	enabled = cols && rows;
 	return enabled;
 }
@@ -48,17 +54,38 @@ static void draw_glyph(uint32_t col, uint32_t row, unsigned char c)
 				  (g[y] & (0x80 >> x)) ? FG : BG);
 }
 
-static void clear_row(uint32_t row)
+/* Draws c at a cell unless the cell already shows it: a blank never drawn
+ * is black already. */
+static void set_cell(uint32_t col, uint32_t row, char c)
 {
+	char *cell = &text[row][col];
+
+	if (*cell == c || (c == ' ' && !*cell))
+		return;
+	draw_glyph(col, row, (unsigned char)c);
+	*cell = c;
+}
+
+/* Moves every row up by one and blanks the last. Only the cells whose
+ * character changes are redrawn (writes only: reading back a
+ * write-combined framebuffer is slow on real hardware, and under TCG
+ * copying the whole framebuffer per line is too). */
+static void scroll(void)
+{
+	for (uint32_t r = 0; r + 1 < rows; r++)
+		for (uint32_t c = 0; c < cols; c++)
+			set_cell(c, r, text[r + 1][c] ? text[r + 1][c] : ' ');
 	for (uint32_t c = 0; c < cols; c++)
-		draw_glyph(c, row, ' ');
+		set_cell(c, rows - 1, ' ');
 }
 
 static void newline(void)
 {
 	cx = 0;
-	cy = (cy + 1) % rows;
-	clear_row(cy);
+	if (cy + 1 < rows)
+		cy++;
+	else
+		scroll();
 }
 
 void fbcon_write(const char *s, size_t n)
@@ -75,7 +102,7 @@ void fbcon_write(const char *s, size_t n)
 		} else if (c == '\t') {
 			cx = (cx + TAB_STOP) & ~(TAB_STOP - 1u);
 		} else {
-			draw_glyph(cx, cy, (unsigned char)c);
+			set_cell(cx, cy, c);
 			cx++;
 		}
 		if (cx >= cols)

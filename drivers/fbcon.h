@@ -1,8 +1,9 @@
 /* Text console on a linear framebuffer (UEFI GOP or VESA via GRUB), for
  * machines without a serial port. 8x16 glyphs (GNU Unifont's ASCII subset as
- * shipped by grub-common, converted at build time). Instead of scrolling,
- * output wraps to the top and clears the line ahead: scrolling copies the
- * whole framebuffer per line, which is slow under TCG and in a panic. */
+ * shipped by grub-common, converted at build time). The last row is
+ * always the newest: past the bottom the text scrolls up. A copy of the
+ * text lets a scroll redraw only the cells that change, without reading the
+ * framebuffer back. */
 #ifndef DRIVERS_FBCON_H
 #define DRIVERS_FBCON_H
 #include "lib/compiler.h"

@@ -3,6 +3,8 @@
 #include "drivers/power.h"
 #include "arch/x86_64/cpu.h"
 #include "drivers/acpi.h"
+#include "drivers/serial.h"
+#include "lib/printf.h"
 
 #define KBC_STATUS 0x64
 #define KBC_RESET  0xfe
@@ -16,12 +18,21 @@ void power_set_halt(bool halt)
 	keep_halted = halt;
 }
 
+/* Bare metal: the verdict is on the console; power off through S5 unless
+ * asked to stay on (`halt`) or after a crash, whose report must stay on the
+ * screen. The transmitter is drained first: power-off cuts the UART while
+ * its FIFO still holds the verdict. */
 void machine_exit(enum exit_code code)
 {
 	qemu_exit(code);
-	/* Still here: not QEMU (or no isa-debug-exit). */
-	if (code != EXIT_CRASH && !keep_halted)
+	/* Still here: no hypervisor, or no isa-debug-exit device. */
+	if (code != EXIT_CRASH && !keep_halted) {
+		kprintf("parinit: power off (ACPI S5)\n");
+		serial_drain();
 		acpi_poweroff();
+		kprintf("parinit: no ACPI S5 (no FADT PM1 control block or DSDT \\_S5): halted\n");
+	}
+	serial_drain();
 	halt_forever();
 }
 

@@ -1,7 +1,8 @@
-/* Leaving the machine: under QEMU through isa-debug-exit with the verdict;
- * on bare metal the verdict stays on the console and the machine powers off
- * through ACPI (S5), or halts when `halt` was given or a crash happened (so
- * the report stays readable). */
+/* Leaving the machine: under a hypervisor (CPUID) through isa-debug-exit
+ * with the verdict; otherwise, or without that device, the verdict stays on
+ * the console, the UART is drained and the machine powers off through ACPI
+ * (S5), or halts when `halt` was given, a crash happened (so the report
+ * stays readable) or there is no S5 (said on the console). */
 #ifndef DRIVERS_POWER_H
 #define DRIVERS_POWER_H
 #include "drivers/qemu_exit.h"

@@ -3,8 +3,29 @@
 #include "arch/x86_64/cpu.h"
 
 #define DEBUG_EXIT_PORT 0xf4
+#define CPUID_HYPERVISOR_BIT (1u << 31)   /* leaf 1, ECX */
+
+static bool forced;
+
+void qemu_exit_force(bool on)
+{
+	forced = on;
+}
+
+/* CPUID directly, not the cpu_features copy: a crash may leave before
+ * cpu_features_detect() ran. */
+bool qemu_exit_enabled(void)
+{
+	uint32_t r[4];
+
+	if (forced)
+		return true;
+	cpuid_count(1, 0, r);
+	return r[2] & CPUID_HYPERVISOR_BIT;
+}
 
 void qemu_exit(enum exit_code code)
 {
-	outl(DEBUG_EXIT_PORT, code);
+	if (qemu_exit_enabled())
+		outl(DEBUG_EXIT_PORT, code);
 }

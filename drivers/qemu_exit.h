@@ -1,6 +1,10 @@
 /* QEMU's isa-debug-exit device (iobase 0xf4): writing v makes QEMU exit
  * with status (v << 1) | 1. The kernel's contract: 1 = pass, 3 = fail;
- * anything else (0 = the guest reset, e.g. triple fault) = crash. */
+ * anything else (0 = the guest reset, e.g. triple fault) = crash.
+ *
+ * Port 0xf4 is nobody's on a PC, but on bare metal an unknown chipset or
+ * board device may sit there: the port is written only under a hypervisor
+ * (CPUID.1:ECX bit 31) or when qemu_exit_force() asked for it. */
 #ifndef DRIVERS_QEMU_EXIT_H
 #define DRIVERS_QEMU_EXIT_H
 #include "lib/compiler.h"
@@ -11,7 +15,12 @@ enum exit_code {
 	EXIT_CRASH = 2,  /* QEMU status 5 */
 };
 
-/* Leaves through isa-debug-exit; returns only when not under QEMU (or the
- * device is absent). */
+/* Leaves through isa-debug-exit; returns when not under a hypervisor (and
+ * not forced) or when the device is absent. */
 void qemu_exit(enum exit_code code);
+/* Write the port even without the hypervisor bit (an emulator that hides
+ * it, or a command-line request). */
+void qemu_exit_force(bool on);
+/* Whether qemu_exit() will write the port. */
+bool qemu_exit_enabled(void);
 #endif

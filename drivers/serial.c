@@ -18,6 +18,8 @@
 #define MCR_DTR_RTS_OUT2 0x0b
 #define MCR_LOOPBACK     0x1e
 #define LSR_THR_EMPTY    0x20
+#define LSR_TX_IDLE      0x40   /* holding register and shift register empty */
+#define DRAIN_SPIN_LIMIT 1000000    /* ~1 s of port reads on hardware */
 #define BAUD_DIVISOR_115200 1
 #define LOOPBACK_PROBE   0xae
 #define TX_SPIN_LIMIT    100000
@@ -57,4 +59,12 @@ void serial_write(const char *s, size_t n)
 			serial_putc('\r');
 		serial_putc(s[i]);
 	}
+}
+
+void serial_drain(void)
+{
+	/* Bounded like serial_putc: 16 bytes at 115200 baud take ~1.4 ms. */
+	for (int i = 0; present && i < DRAIN_SPIN_LIMIT; i++)
+		if (inb(COM1_BASE + UART_LSR) & LSR_TX_IDLE)
+			return;
 }

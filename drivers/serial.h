@@ -6,4 +6,6 @@
 
 bool serial_init(void);
 void serial_write(const char *s, size_t n);
+/* Waits (bounded) until the last byte has left the wire: before power-off. */
+void serial_drain(void);
 #endif

@@ -66,6 +66,9 @@ def config_key(rec):
 
 def config_label(key):
 	fw, boot, machine, cpu, mem, numa = key
+	if boot == "import":      # tools/import-log: a machine, not a QEMU config
+		s = f"{machine} ({fw}, {cpu}, {q.format_size(mem) if mem else '?'}"
+		return s + (f", {numa})" if numa and numa != "none" else ")")
 	s = f"{fw}-{boot} {machine} {cpu} {q.format_size(mem) if mem else '?'}"
 	return s + (f" numa[{numa.replace(' ', '')}]" if numa and numa != "none" else "")
 
@@ -74,10 +77,35 @@ def cpus_of(rec):
 	return rec.get("qemu", {}).get("cpus", 0)
 
 
+# Fields that make two results of one experiment and variant different
+# measurements, so they never share a row: the copy/fill kernel and the job
+# engine when they are chosen (by the `kernel` sweep variant, or `kernel=`,
+# `engine=` on the command line) -- when the kernel picks its fastest store
+# loop itself, the pick follows noise and the results stay pooled -- and the
+# threads asked for next to the threads that ran (older kernels:
+# requested_threads; newer: threads_run).
+PARAM_FIELDS = ("kernel", "engine")
+SWEEP_VARIANTS = {"kernel": "kernel"}      # field -> variant that sweeps it
+THREAD_FIELDS = ("requested_threads", "threads_run")
+
+
+def _scalar(v):
+	return v if isinstance(v, (int, float, str, bool)) or v is None else json.dumps(v)
+
+
+def _chosen(rec, field):
+	"""Whether field was a choice of the experiment or the user, not the kernel's pick."""
+	cmdline = rec.get("cmdline") if isinstance(rec.get("cmdline"), str) else ""
+	return rec.get("variant") == SWEEP_VARIANTS.get(field) or \
+		re.search(rf"(^|\s){field}=", cmdline) is not None
+
+
 def row_key(rec):
 	kind, size = size_of(rec)
+	params = tuple((f, _scalar(rec[f])) for f in PARAM_FIELDS if f in rec and _chosen(rec, f))
+	tparams = tuple((f, _scalar(rec[f])) for f in THREAD_FIELDS if f in rec)
 	return (config_key(rec), cpus_of(rec), str(rec.get("variant", "-")), kind, size,
-		rec.get("page_bytes", 0), rec.get("threads", 0))
+		rec.get("page_bytes", 0), rec.get("threads", 0), params, tparams)
 
 
 COLD_SUFFIX = " (cold)"
@@ -105,7 +133,8 @@ class Row:
 	def __init__(self, key, samples):
 		self.key = key
 		(self.config, self.cpus, self.variant, self.kind, self.size,
-		 self.page_bytes, self.threads) = key
+		 self.page_bytes, self.threads, self.params, self.tparams) = key
+		self.tag = ""          # the params that tell this row from its variant's others
 		self.samples = sorted(samples)
 		self.n = len(samples)
 		self.median = statistics.median(samples)
@@ -121,6 +150,25 @@ class Row:
 		if self.kind == "units" and self.size:
 			return f"{self.median / self.size:.2f} ns/unit"
 		return ""
+
+	def label(self):
+		"""Variant plus the parameters that distinguish it: 'kernel kernel=movsb'."""
+		return f"{self.variant} {self.tag}" if self.tag else self.variant
+
+	def threads_label(self):
+		"""'2', or '2 (1 run)' / '1 (2 asked)' when asked and run differ."""
+		t = dict(self.tparams)
+		s = str(self.threads)
+		if "threads_run" in t and t["threads_run"] != self.threads:
+			s += f" ({t['threads_run']} run)"
+		if "requested_threads" in t and t["requested_threads"] != self.threads:
+			s += f" ({t['requested_threads']} asked)"
+		return s
+
+	def same_measure(self, other):
+		"""Same config, vCPUs, variant, size, page size and params (threads aside)."""
+		return (self.config, self.variant, self.kind, self.size, self.page_bytes, self.params) == \
+			(other.config, other.variant, other.kind, other.size, other.page_bytes, other.params)
 
 	def size_label(self):
 		if self.kind == "pages":
@@ -143,28 +191,44 @@ def build_rows(records):
 		by_exp.setdefault(r["experiment"], {}).setdefault(row_key(r), []).append(r["ns"])
 	out = {}
 	for exp, groups in by_exp.items():
-		rows = {k: Row(k, v) for k, v in groups.items()}
-		for row in rows.values():
+		rows = [Row(k, v) for k, v in groups.items()]
+		_tag(rows)
+		for row in rows:
 			_relate(row, rows)
-		out[exp] = sorted(rows.values(), key=lambda r: (
+		out[exp] = sorted(rows, key=lambda r: (
 			r.config[4], config_label(r.config), r.kind, r.size, r.page_bytes,
-			r.variant != BOUND, r.variant, r.cpus, r.threads))
+			r.variant != BOUND, r.variant, r.tag, r.cpus, r.threads, r.tparams))
 	return out
 
 
+def _tag(rows):
+	"""Name, per row, the params whose values differ among its variant's rows."""
+	values = {}
+	for r in rows:
+		for f, v in r.params:
+			values.setdefault((r.variant, f), set()).add(v)
+	for r in rows:
+		r.tag = " ".join(f"{f}={v}" for f, v in r.params if len(values[(r.variant, f)]) > 1)
+
+
 def _relate(row, rows):
-	"""Speedup over 1 thread (same vCPUs if measured, else any) and bound ratio."""
-	base = rows.get(row.key[:6] + (1,))
-	if base is None:
-		same = [r for k, r in rows.items() if k[0] == row.config and k[2:6] == row.key[2:6]
-			and r.threads == 1]
-		base = min(same, key=lambda r: r.cpus) if same else None
+	"""Speedup over 1 thread (same vCPUs if measured, else the fewest) and the
+	ratio of times to the bound at the same config, vCPUs, size and threads:
+	x bound = this time / bound time for every experiment, bandwidth ones too
+	(1.00 = at the bound, above = slower)."""
+	ones = [r for r in rows if r.threads == 1 and r.same_measure(row)]
+	base = min(ones, key=lambda r: (r.cpus != row.cpus, r.cpus), default=None)
 	if base is not None and row.median:
 		row.speedup = base.median / row.median
-	if row.variant != BOUND:
-		bound = rows.get((row.config, row.cpus, BOUND) + row.key[3:])
-		if bound is not None and bound.median:
-			row.vs_bound = row.median / bound.median
+	if row.variant == BOUND:
+		return
+	bounds = [r for r in rows if r.variant == BOUND and r.median and
+		  (r.config, r.cpus, r.kind, r.size, r.page_bytes, r.threads) ==
+		  (row.config, row.cpus, row.kind, row.size, row.page_bytes, row.threads)]
+	# The bound that ran as many threads as this row, if it says.
+	bounds.sort(key=lambda r: r.tparams != row.tparams)
+	if bounds:
+		row.vs_bound = row.median / bounds[0].median
 
 
 # ---------------------------------------------------------------- Linux reference
@@ -232,14 +296,15 @@ def experiment_table(exp, rows):
 	configs = sorted({config_label(r.config) for r in rows})
 	lines = [f"## {exp}", ""]
 	if len(configs) == 1:
-		lines += [f"QEMU: {configs[0]}", ""]
+		where = "Machine" if rows[0].config[1] == "import" else "QEMU"
+		lines += [f"{where}: {configs[0]}", ""]
 	header = (["config"] if len(configs) > 1 else []) + \
 		["vCPUs", "variant", "size", "threads", "n", "median ms", "min-max ms", "rate",
-		 "speedup", "vs bound"] + (["vs Linux"] if exp == "memmap" else [])
+		 "speedup", "× bound"] + (["vs Linux"] if exp == "memmap" else [])
 	body = []
 	for r in rows:
 		cells = ([config_label(r.config)] if len(configs) > 1 else []) + \
-			[r.cpus, r.variant, r.size_label(), r.threads, r.n, ms(r.median),
+			[r.cpus, r.label(), r.size_label(), r.threads_label(), r.n, ms(r.median),
 			 f"{ms(r.min)}-{ms(r.max)}", r.rate(), ratio(r.speedup), ratio(r.vs_bound)]
 		if exp == "memmap":
 			cells.append(ratio(r.vs_linux))
@@ -256,22 +321,56 @@ def cases_table(cases):
 
 COLUMN_NOTES = """\
 Columns: n = samples (in-guest reps x boots; results with verified=false are left
-out); rate = ns per 4 KiB page, GB/s (bytes/ns) or ns per job unit; speedup =
-median at 1 thread / median (same config and size); vs bound = median / median of variant 'bound'
-at the same config, size and threads (1.00x = at the bound); vs Linux = median /
+out); a row is one config, vCPU count, variant, size, page size, threads and every
+parameter that tells results apart (`kernel=`, `engine=`; threads asked vs run as
+"2 (1 run)"); rate = ns per 4 KiB page, GB/s (bytes/ns) or ns per job unit; speedup =
+median at 1 thread / median (same config and size); × bound = median time / median time
+of variant 'bound' at the same config, size and threads, for every experiment (1.00x = at
+the bound, above = slower); vs Linux = median /
 Linux's deferred struct page init in the same QEMU memory size and vCPUs (from
 tools/compare-linux), shown for cold rows (first run of a boot, like Linux's)
 that use every vCPU; a "(cold)" row is the first run of its boot."""
 
 
+def host_lines(meta):
+	"""Where the figures come from: the host that ran QEMU (tools/bench), or
+	the machine a serial capture came from (tools/import-log)."""
+	if meta.get("machine") is not None:
+		m = meta["machine"]
+		brand = m.get("cpu_brand") or m.get("cpu_model") or "CPU model not reported"
+		ram = q.human_bytes(m["ram_bytes"]) if isinstance(m.get("ram_bytes"), int) else "?"
+		tsc = f", TSC {m['tsc_hz'] / 1e9:.3f} GHz" if isinstance(m.get("tsc_hz"), (int, float)) else ""
+		inv = {True: " invariant", False: " not invariant"}.get(m.get("tsc_invariant"), "")
+		src = meta.get("source", {})
+		return [f"- machine ({meta.get('machine_label', 'imported')}, from its boot line): "
+			f"{brand}, {m.get('cpus', '?')} CPUs, {m.get('nodes', '?')} node(s), {ram} RAM, "
+			f"firmware {m.get('firmware', '?')}, loader {m.get('loader', '?')}{tsc}{inv}",
+			f"- imported from `{Path(src.get('log', '?')).name}` (sha256 "
+			f"`{str(src.get('sha256', '?'))[:16]}`, {src.get('boots', '?')} boot(s))"]
+	host = meta.get("host", {})
+	load = host.get("loadavg_before"), host.get("loadavg_after")
+	out = f"- host: {host.get('cpu_model', '?')}, {host.get('cpus', '?')} CPUs"
+	if isinstance(host.get("ram_bytes"), int):
+		out += f", {q.human_bytes(host['ram_bytes'])} RAM"
+	if host.get("thp"):
+		out += f", THP {host['thp']}"
+	out += f", {host.get('qemu', '?')}, accel {host.get('accel', 'tcg')}"
+	if load[0] is not None:
+		out += f", load {load[0][0]} before" + (f", {load[1][0]} after" if load[1] else "")
+	return [out]
+
+
 def write_summary(run_dir, records, cases, meta, rows_by_exp, ref, plots):
 	lines = [f"# parinit benchmark: {meta.get('matrix', '?')}", ""]
-	lines.append(f"- run: `{Path(run_dir).name}`, started {meta.get('started', '?')}, "
-		     f"{meta.get('elapsed_s', '?')} s")
-	lines.append(f"- commit: `{meta.get('commit', '?')}`, kernel sha256 "
-		     f"`{str(meta.get('kernel_sha256', '?'))[:16]}`")
-	host = meta.get("host", {})
-	lines.append(f"- host: {host.get('cpus', '?')} CPUs, {host.get('qemu', '?')}, TCG")
+	if meta.get("imported"):
+		lines.append(f"- run: `{Path(run_dir).name}`, imported {meta['imported']}")
+		lines.append(f"- kernel build: `{meta.get('commit', '?')}`")
+	else:
+		lines.append(f"- run: `{Path(run_dir).name}`, started {meta.get('started', '?')}, "
+			     f"{meta.get('elapsed_s', '?')} s")
+		lines.append(f"- commit: `{meta.get('commit', '?')}`, kernel sha256 "
+			     f"`{str(meta.get('kernel_sha256', '?'))[:16]}`")
+	lines += host_lines(meta)
 	statuses = {}
 	for c in cases:
 		statuses[c.get("status", "?")] = statuses.get(c.get("status", "?"), 0) + 1
@@ -339,7 +438,7 @@ def series_of(rows):
 	counts of a variant are merged into one series."""
 	by = {}
 	for r in rows:
-		by.setdefault((r.variant, r.cpus), []).append(r)
+		by.setdefault((r.label(), r.cpus), []).append(r)
 	cpus = {c for _, c in by}
 	if len(cpus) > 1 and all(len({r.threads for r in v}) == 1 for v in by.values()):
 		merged = {}
@@ -517,6 +616,8 @@ def report(run_dir, plots=True):
 		meta = json.loads((run_dir / "meta.json").read_text())
 	except (OSError, ValueError):
 		meta = {}
+	import results        # here: results imports this module
+	results.write_csv(run_dir, records)
 	rows_by_exp = build_rows(records)
 	ref = linux_reference(run_dir, records)
 	attach_linux(rows_by_exp, ref)

@@ -55,6 +55,9 @@ EXIT_PASS = 1
 EXIT_FAIL = 3
 EXIT_CRASH = 5   # the kernel's panic path (isa-debug-exit code 2)
 DEBUG_EXIT_DEVICE = "isa-debug-exit,iobase=0xf4,iosize=0x04"
+# QEMU_ACCEL=tcg (default: the same figures on any host, one host thread per
+# vCPU) or kvm (a real Linux host with /dev/kvm: hardware-like figures).
+ACCELS = {"tcg": "tcg,thread=multi", "kvm": "kvm"}
 
 PASS, FAIL, CRASH, TIMEOUT, SKIP = "PASS", "FAIL", "CRASH", "TIMEOUT", "SKIP"
 STATUSES = (PASS, FAIL, CRASH, TIMEOUT, SKIP)
@@ -282,15 +285,23 @@ def boot_args(cfg, media):
 	return ["-kernel", str(media), "-append", append]
 
 
+def accel_arg():
+	"""-accel value from QEMU_ACCEL (tcg by default, or kvm)."""
+	name = os.environ.get("QEMU_ACCEL") or "tcg"
+	if name not in ACCELS:
+		raise QemuError(f"QEMU_ACCEL={name!r}: use one of {', '.join(ACCELS)}")
+	return ACCELS[name]
+
+
 def build_command(cfg, media, serial_log, vars_file=None):
 	"""The full QEMU argv for cfg booting media (ISO path, TFTP dir or kernel).
 
-	Always TCG with one host thread per vCPU, no display (VGA kept so UEFI
+	TCG with one host thread per vCPU unless QEMU_ACCEL=kvm, no display (VGA kept so UEFI
 	has a framebuffer), no default devices, no reboot (a triple fault exits),
 	serial console to serial_log, exit port isa-debug-exit at 0xf4."""
 	mem, machine_opts = memory_args(cfg)
 	machine = ",".join([cfg.machine] + machine_opts)
-	argv = [QEMU, "-accel", "tcg,thread=multi", "-machine", machine,
+	argv = [QEMU, "-accel", accel_arg(), "-machine", machine,
 		"-cpu", cpu_arg(cfg), "-smp", str(cfg.smp)] + mem
 	argv += ["-nodefaults", "-vga", "std", "-display", "none", "-no-reboot",
 		 "-serial", f"file:{serial_log}", "-device", DEBUG_EXIT_DEVICE]
