@@ -5,6 +5,7 @@
 #include "experiments/json.h"
 #include "smp/smp.h"
 #include "arch/x86_64/cpufeatures.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/tsc.h"
 #include "lib/printf.h"
 #include "mm/memblock.h"
@@ -79,6 +80,7 @@ void boot_report(void)
 	json_bool(&j, "fb_console", boot.fb_console);
 	json_bool(&j, "pdpe1gb", cpu.pdpe1gb);
 	json_bool(&j, "avx2", cpu.avx2);
+	json_bool(&j, "nx", pte_nx != 0);
 	json_array_begin(&j, "node_info");
 	for (unsigned n = 0; n < boot.nodes; n++) {
 		json_object_begin(&j);

@@ -11,6 +11,7 @@
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/paging.h"
 #include "mm/memblock.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define DIRECT_FLAGS   (PTE_W | PTE_NX | PTE_G)
@@ -67,6 +68,11 @@ int kernel_map_init(uint64_t fb_phys, uint64_t fb_size, const char **err)
 	uint64_t guard = (uint64_t)boot_stack_guard;
 	int rc;
 
+	/* entry.asm turned NXE on only when CPUID says the CPU has NX
+	 * (absent on old CPUs, hidden by firmware "XD disable"). */
+	paging_set_nx(rdmsr(MSR_EFER) & EFER_NXE);
+	if (!pte_nx)
+		kprintf("paging: NX (execute disable) is unavailable: data pages stay executable\n");
 	*err = "out of memory for page tables";
 	if (!pml4)
 		return -1;
