@@ -81,6 +81,7 @@ void boot_report(void)
 	json_bool(&j, "pdpe1gb", cpu.pdpe1gb);
 	json_bool(&j, "avx2", cpu.avx2);
 	json_bool(&j, "nx", pte_nx != 0);
+	json_u64(&j, "ram_dropped_bytes", boot_mem.ram_dropped_bytes);
 	json_array_begin(&j, "node_info");
 	for (unsigned n = 0; n < boot.nodes; n++) {
 		json_object_begin(&j);
