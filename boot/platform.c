@@ -3,6 +3,7 @@
  * bring-up, NUMA nodes from SRAT/SLIT. Missing tables degrade with a
  * message: no MADT -> one CPU, no SRAT -> one node. */
 #include "boot/boot.h"
+#include "boot/limits.h"
 #include "boot/memory.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/mmu.h"
@@ -133,6 +134,7 @@ static void cpus_setup(void)
 	pic_disable();         /* before anything enables interrupts */
 	lapic_init();
 	smp_init_ipis();
+	boot_limits_apply(&platform.madt, &platform.numa);   /* needs the APIC mode */
 	for (size_t i = 0; i < platform.madt.cpu_count && n < MAX_CPUS; i++) {
 		if (!platform.madt.cpus[i].enabled)
 			continue;

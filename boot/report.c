@@ -1,5 +1,6 @@
 /* The boot banner and the boot result line. */
 #include "boot/boot.h"
+#include "boot/limits.h"
 #include "boot/memory.h"
 #include "arch/x86_64/apic.h"
 #include "experiments/json.h"
@@ -82,6 +83,8 @@ void boot_report(void)
 	json_bool(&j, "avx2", cpu.avx2);
 	json_bool(&j, "nx", pte_nx != 0);
 	json_u64(&j, "ram_dropped_bytes", boot_mem.ram_dropped_bytes);
+	json_u64(&j, "cpus_dropped", boot_limits.cpus_dropped);
+	json_u64(&j, "numa_entries_dropped", boot_limits.numa_entries_dropped);
 	json_array_begin(&j, "node_info");
 	for (unsigned n = 0; n < boot.nodes; n++) {
 		json_object_begin(&j);
