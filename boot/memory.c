@@ -176,6 +176,35 @@ int boot_memory_build(const struct mb2_info *mb,
 	return 0;
 }
 
+static bool overlaps_memory(uint64_t base, uint64_t end)
+{
+	for (size_t i = 0; i < memblock_memory_count(); i++) {
+		const struct memblock_region *r = memblock_memory_region(i);
+
+		if (r->base < end && base < r->base + r->size)
+			return true;
+	}
+	return false;
+}
+
+const char *boot_fb_check(const struct mb2_framebuffer *fb)
+{
+	uint64_t size = (uint64_t)fb->pitch * fb->height;
+	uint64_t line = ((uint64_t)fb->width * fb->bpp + 7) / 8;
+
+	if (!size || !fb->width || !fb->bpp)
+		return "empty (no pitch, width, height or depth)";
+	if (fb->pitch < line)
+		return "pitch shorter than one line of pixels";
+	if (fb->addr + size < fb->addr)
+		return "address range wraps past 2^64";
+	if (fb->addr + size > DIRECT_MAP_MAX)
+		return "at or above the direct map limit";
+	if (overlaps_memory(fb->addr, fb->addr + size))
+		return "inside RAM (console output would overwrite memory)";
+	return NULL;
+}
+
 #ifndef HOST
 extern char _kernel_phys_start[], _kernel_end[];
 

@@ -40,6 +40,13 @@ int boot_memory_init(const struct mb2_info *mb, uint64_t mbi_phys,
  * [4 KiB, 1 MiB) is free) and reserves the low megabyte. */
 int boot_memory_build(const struct mb2_info *mb,
 		      const struct boot_memory_layout *l, const char **err);
+/* Is the framebuffer tag something the console may write to? NULL if
+ * so, else why not: empty or inconsistent geometry, a range that wraps,
+ * ends above DIRECT_MAP_MAX (it would collide with other mappings) or
+ * overlaps RAM in memblock (console output would overwrite memory: call
+ * after boot_memory_init). */
+const char *boot_fb_check(const struct mb2_framebuffer *fb);
+
 /* Builds the final kernel page tables (direct map of all RAM, kernel image
  * with per-section permissions, guard page under the boot stack) and
  * switches to them. fb_phys/fb_size: framebuffer to map too (0 = none). */

@@ -160,6 +160,38 @@ static void test_rejections(void)
 	report_prefix_pop();
 }
 
+static void test_framebuffer(void)
+{
+	struct fake_map f;
+	const char *err;
+	struct mb2_framebuffer ok = { .addr = 0xfd000000, .pitch = 4096,
+		.width = 1024, .height = 768, .bpp = 32, .type = MB2_FB_RGB };
+	struct mb2_framebuffer fb;
+
+	report_prefix_push("framebuffer");
+	fake_map_init(&f, false);
+	fake_map_add(&f, 1 * MiB, 2 * GiB, MB2_MEM_AVAILABLE);
+	fake_map_add(&f, 4 * GiB, 4 * GiB, MB2_MEM_AVAILABLE);
+	report(build(&f, &layout, &err) == 0, "builds");
+	report(boot_fb_check(&ok) == NULL, "MMIO below 4 GiB accepted");
+	fb = ok, fb.addr = 64 * MiB;
+	report(boot_fb_check(&fb) != NULL, "in low RAM: %s", boot_fb_check(&fb));
+	fb = ok, fb.addr = 2 * GiB + 1 * MiB - 4096;
+	report(boot_fb_check(&fb) != NULL, "straddling RAM's end: %s",
+	       boot_fb_check(&fb));
+	fb = ok, fb.addr = 6 * GiB;
+	report(boot_fb_check(&fb) != NULL, "in high RAM");
+	fb = ok, fb.addr = DIRECT_MAP_MAX - 4096;
+	report(boot_fb_check(&fb) != NULL, "across 64 TiB: %s", boot_fb_check(&fb));
+	fb = ok, fb.addr = UINT64_MAX - 4095;
+	report(boot_fb_check(&fb) != NULL, "wrapping: %s", boot_fb_check(&fb));
+	fb = ok, fb.pitch = 1024;
+	report(boot_fb_check(&fb) != NULL, "pitch too short: %s", boot_fb_check(&fb));
+	fb = ok, fb.height = 0;
+	report(boot_fb_check(&fb) != NULL, "empty: %s", boot_fb_check(&fb));
+	report_prefix_pop();
+}
+
 int main(void)
 {
 	report_prefix_push("memory");
@@ -171,6 +203,7 @@ int main(void)
 	test_above_direct_map();
 	test_trampoline_after_boot_info();
 	test_rejections();
+	test_framebuffer();
 	report_prefix_pop();
 	return report_summary();
 }
