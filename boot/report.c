@@ -10,6 +10,7 @@
 #include "arch/x86_64/tsc.h"
 #include "lib/printf.h"
 #include "mm/memblock.h"
+#include "smp/ap_boot.h"
 #include "smp/percpu.h"
 
 void boot_banner(void)
@@ -85,6 +86,7 @@ void boot_report(void)
 	json_u64(&j, "ram_dropped_bytes", boot_mem.ram_dropped_bytes);
 	json_u64(&j, "cpus_dropped", boot_limits.cpus_dropped);
 	json_u64(&j, "numa_entries_dropped", boot_limits.numa_entries_dropped);
+	json_u64(&j, "cpus_late", smp_late_aps());
 	json_array_begin(&j, "node_info");
 	for (unsigned n = 0; n < boot.nodes; n++) {
 		json_object_begin(&j);
