@@ -107,14 +107,18 @@ static void time_setup(void)
 {
 	const struct acpi_sdt_header *h = platform.acpi ?
 		acpi_find_table(ACPI_SIG_HPET, 0) : NULL;
-	struct acpi_hpet hpet;
+	struct acpi_hpet hpet = { 0 };
 	char err[ACPI_ERR_LEN];
 	const char *why = NULL;
 	volatile void *regs = NULL;
 
 	if (h && !acpi_hpet_parse(h, &hpet, err, sizeof(err)) &&
-	    hpet.address && hpet.address < DIRECT_MAP_LOW_END)
+	    hpet.address && hpet.address < DIRECT_MAP_LOW_END &&
+	    !memblock_is_memory(hpet.address))   /* enabling it writes there */
 		regs = phys_to_virt(hpet.address);
+	else if (h && hpet.address)
+		kprintf("acpi: HPET registers at %#lx are RAM or outside the low 4 GiB: not used\n",
+			hpet.address);
 	if (!tsc_init(regs, &why))
 		boot_fail("time", why);
 }
