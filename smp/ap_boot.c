@@ -64,10 +64,18 @@ static struct trampoline_params *tramp_params;
 static uint32_t aps_left_trampoline;   /* APs that reached ap_entry */
 static uint32_t aps_late_entry;        /* of those, after we gave up */
 
+/* A field of the packed parameter block as an aligned word for atomics
+ * (gate and late sit at 4-byte offsets of a page-aligned block). */
+#define TRAMP_WORD(field) ((uint32_t *)((uint8_t *)tramp_params + \
+	__builtin_offsetof(struct trampoline_params, field)))
+_Static_assert(__builtin_offsetof(struct trampoline_params, gate) % 4 == 0 &&
+	       __builtin_offsetof(struct trampoline_params, late) % 4 == 0,
+	       "gate and late are aligned words");
+
 unsigned smp_late_aps(void)
 {
 	uint32_t parked = tramp_params ?
-		__atomic_load_n(&tramp_params->late, __ATOMIC_ACQUIRE) : 0;
+		__atomic_load_n(TRAMP_WORD(late), __ATOMIC_ACQUIRE) : 0;
 
 	return parked + __atomic_load_n(&aps_late_entry, __ATOMIC_ACQUIRE);
 }
@@ -182,7 +190,7 @@ static void wait_online(unsigned last, struct smp_boot_result *res)
  * in to leave it. Returns true when the page may be unmapped. */
 static bool close_trampoline(void)
 {
-	uint32_t in = __atomic_fetch_or(&tramp_params->gate, GATE_CLOSED,
+	uint32_t in = __atomic_fetch_or(TRAMP_WORD(gate), GATE_CLOSED,
 					__ATOMIC_ACQ_REL) & ~GATE_CLOSED;
 	uint64_t deadline = now_ns() + TRAMPOLINE_DRAIN_MS * 1000000ull;
 	uint32_t left;
