@@ -40,7 +40,8 @@ static bool never_allocated(uint64_t base, uint64_t len)
 static void test_reserved_inside_available(bool efi, bool reserved_first)
 {
 	struct fake_map f;
-	const char *err;
+	const char *err = NULL;
+	int rc;
 	uint32_t rsv = efi ? MB2_EFI_MMIO : MB2_MEM_RESERVED;
 	uint32_t bad = efi ? MB2_EFI_UNUSABLE : MB2_MEM_BADRAM;
 	uint32_t acpi = efi ? MB2_EFI_ACPI_RECLAIM : MB2_MEM_ACPI_RECLAIMABLE;
@@ -61,7 +62,8 @@ static void test_reserved_inside_available(bool efi, bool reserved_first)
 		fake_map_add(&f, 32 * MiB, 4 * KiB, bad);
 		fake_map_add(&f, 1 * GiB - 1 * MiB, 1 * MiB, acpi);
 	}
-	report(build(&f, &layout, &err) == 0, "builds (%s)", err ? err : "ok");
+	rc = build(&f, &layout, &err);
+	report(rc == 0, "builds (%s)", err ? err : "ok");
 	report(never_allocated(16 * MiB, 64 * KiB), "reserved range never free");
 	report(never_allocated(32 * MiB, 4 * KiB), "bad RAM never free");
 	report(never_allocated(1 * GiB - 1 * MiB, 1 * MiB), "ACPI range never free");
@@ -77,7 +79,8 @@ static void test_reserved_inside_available(bool efi, bool reserved_first)
 static void test_efi_wrap(void)
 {
 	struct fake_map f;
-	const char *err;
+	const char *err = NULL;
+	int rc;
 
 	report_prefix_push("efi wrap");
 	fake_map_init(&f, true);
@@ -87,7 +90,8 @@ static void test_efi_wrap(void)
 	fake_map_add_pages(&f, 512 * MiB, (1ull << 52) + 1, MB2_EFI_CONVENTIONAL);
 	/* a reserved one that wraps reserves up to the end */
 	fake_map_add_pages(&f, 200 * MiB, UINT64_MAX / 4096, MB2_EFI_RESERVED);
-	report(build(&f, &layout, &err) == 0, "builds (%s)", err ? err : "ok");
+	rc = build(&f, &layout, &err);
+	report(rc == 0, "builds (%s)", err ? err : "ok");
 	report(boot_mem.wrapped_entries == 2, "2 wrapped entries counted (%u)",
 	       boot_mem.wrapped_entries);
 	report(!memblock_is_memory(512 * MiB), "wrapping usable entry dropped");
@@ -98,13 +102,15 @@ static void test_efi_wrap(void)
 static void test_above_direct_map(void)
 {
 	struct fake_map f;
-	const char *err;
+	const char *err = NULL;
+	int rc;
 
 	report_prefix_push("above 64 TiB");
 	fake_map_init(&f, false);
 	fake_map_add(&f, 1 * MiB, 1 * GiB, MB2_MEM_AVAILABLE);
 	fake_map_add(&f, DIRECT_MAP_MAX - 1 * GiB, 3 * GiB, MB2_MEM_AVAILABLE);
-	report(build(&f, &layout, &err) == 0, "builds (%s)", err ? err : "ok");
+	rc = build(&f, &layout, &err);
+	report(rc == 0, "builds (%s)", err ? err : "ok");
 	report(boot_mem.ram_dropped_bytes == 2 * GiB, "2 GiB dropped and counted");
 	report(boot_mem.ram_end == DIRECT_MAP_MAX, "RAM ends at the direct map's end");
 	report_prefix_pop();
@@ -115,7 +121,8 @@ static void test_above_direct_map(void)
 static void test_trampoline_after_boot_info(void)
 {
 	struct fake_map f;
-	const char *err;
+	const char *err = NULL;
+	int rc;
 	struct boot_memory_layout l = layout;
 
 	report_prefix_push("trampoline");
@@ -124,7 +131,8 @@ static void test_trampoline_after_boot_info(void)
 	fake_map_init(&f, false);
 	fake_map_add(&f, 0x9d000, 0x2000 + 0x400, MB2_MEM_AVAILABLE);
 	fake_map_add(&f, 1 * MiB, 63 * MiB, MB2_MEM_AVAILABLE);
-	report(build(&f, &l, &err) == 0, "builds (%s)", err ? err : "ok");
+	rc = build(&f, &l, &err);
+	report(rc == 0, "builds (%s)", err ? err : "ok");
 	report(boot_mem.trampoline_phys == 0 ||
 	       boot_mem.trampoline_phys + PAGE_SIZE <= ALIGN_DOWN(l.mbi_phys, PAGE_SIZE) ||
 	       boot_mem.trampoline_phys >= l.mbi_phys + l.mbi_size,
@@ -144,18 +152,22 @@ static void test_rejections(void)
 	struct fake_map f;
 	struct mb2_info none = { 0 };
 	const char *err = NULL;
+	int rc;
 
 	report_prefix_push("reject");
-	report(boot_memory_build(&none, &layout, &err) < 0 && err,
+	rc = boot_memory_build(&none, &layout, &err);
+	report(rc < 0 && err,
 	       "no map at all: %s", err ? err : "(no message)");
 	fake_map_init(&f, false);
 	fake_map_add(&f, 0, 1 * GiB, MB2_MEM_RESERVED);
-	report(build(&f, &layout, &err) < 0 && err,
+	rc = build(&f, &layout, &err);
+	report(rc < 0 && err,
 	       "only reserved memory: %s", err ? err : "(no message)");
 	fake_map_init(&f, false);
 	fake_map_add(&f, 1 * MiB, 1 * GiB, MB2_MEM_AVAILABLE);
 	fake_map_add(&f, KERNEL_BASE + 4 * KiB, 4 * KiB, MB2_MEM_BADRAM);
-	report(build(&f, &layout, &err) < 0 && err,
+	rc = build(&f, &layout, &err);
+	report(rc < 0 && err,
 	       "bad RAM under the kernel: %s", err ? err : "(no message)");
 	report_prefix_pop();
 }
@@ -163,7 +175,7 @@ static void test_rejections(void)
 static void test_framebuffer(void)
 {
 	struct fake_map f;
-	const char *err;
+	const char *err = NULL;
 	struct mb2_framebuffer ok = { .addr = 0xfd000000, .pitch = 4096,
 		.width = 1024, .height = 768, .bpp = 32, .type = MB2_FB_RGB };
 	struct mb2_framebuffer fb;
