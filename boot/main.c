@@ -65,11 +65,14 @@ static void setup_framebuffer(void)
 static void setup_memory(void)
 {
 	const char *err = NULL;
-	uint64_t fb_size = boot.mb.has_fb ?
-		(uint64_t)boot.mb.fb.pitch * boot.mb.fb.height : 0;
+	uint64_t fb_size;
 
 	if (boot_memory_init(&boot.mb, boot.mbi_phys, boot.mb.total_size, &err))
 		boot_fail("memory", err);
+	if (boot.mb.has_fb && (err = boot_fb_check(&boot.mb.fb)))
+		kprintf("framebuffer: at %#lx: %s: console off\n", boot.mb.fb.addr, err);
+	boot.mb.has_fb = boot.mb.has_fb && !err;
+	fb_size = boot.mb.has_fb ? (uint64_t)boot.mb.fb.pitch * boot.mb.fb.height : 0;
 	/* Needs memblock (table pages) and CPU features (1 GiB pages). */
 	if (kernel_map_init(boot.mb.fb.addr, fb_size, &err))
 		boot_fail("paging", err);

@@ -10,6 +10,18 @@ struct boot_memory {
 	uint64_t trampoline_phys;  /* one page below 1 MiB for AP start-up */
 	const char *source;        /* "multiboot2 mmap", "EFI mmap", "meminfo" */
 	unsigned ranges;           /* usable ranges before reservations */
+	/* What the map said that could not be used as it said (kernel_map.c
+	 * prints these, boot/report.c puts ram_dropped_bytes on the boot
+	 * line): */
+	uint64_t ram_dropped_bytes;       /* usable RAM above DIRECT_MAP_MAX */
+	uint64_t reserved_overlap_bytes;  /* listed usable and also reserved */
+	unsigned wrapped_entries;         /* entries whose end passes 2^64 */
+};
+
+/* Where the kernel image and the boot information lie (physical). */
+struct boot_memory_layout {
+	uint64_t kernel_start, kernel_end;
+	uint64_t mbi_phys, mbi_size;
 };
 
 extern struct boot_memory boot_mem;
@@ -19,6 +31,22 @@ extern struct boot_memory boot_mem;
  * the boot information itself. Returns 0, or -1 with *err set. */
 int boot_memory_init(const struct mb2_info *mb, uint64_t mbi_phys,
 		     uint64_t mbi_size, const char **err);
+/* The same from an explicit layout (host tests): resets memblock and
+ * boot_mem, imports every map entry (usable ones added, all others
+ * removed, so reserved wins over available wherever they overlap; usable
+ * entries that wrap past 2^64 dropped), drops RAM above DIRECT_MAP_MAX
+ * (counted in ram_dropped_bytes), reserves the kernel and the boot
+ * information, then takes the trampoline page (0 when no page in
+ * [4 KiB, 1 MiB) is free) and reserves the low megabyte. */
+int boot_memory_build(const struct mb2_info *mb,
+		      const struct boot_memory_layout *l, const char **err);
+/* Is the framebuffer tag something the console may write to? NULL if
+ * so, else why not: empty or inconsistent geometry, a range that wraps,
+ * ends above DIRECT_MAP_MAX (it would collide with other mappings) or
+ * overlaps RAM in memblock (console output would overwrite memory: call
+ * after boot_memory_init). */
+const char *boot_fb_check(const struct mb2_framebuffer *fb);
+
 /* Builds the final kernel page tables (direct map of all RAM, kernel image
  * with per-section permissions, guard page under the boot stack) and
  * switches to them. fb_phys/fb_size: framebuffer to map too (0 = none). */

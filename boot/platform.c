@@ -3,6 +3,7 @@
  * bring-up, NUMA nodes from SRAT/SLIT. Missing tables degrade with a
  * message: no MADT -> one CPU, no SRAT -> one node. */
 #include "boot/boot.h"
+#include "boot/limits.h"
 #include "boot/memory.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/mmu.h"
@@ -107,14 +108,18 @@ static void time_setup(void)
 {
 	const struct acpi_sdt_header *h = platform.acpi ?
 		acpi_find_table(ACPI_SIG_HPET, 0) : NULL;
-	struct acpi_hpet hpet;
+	struct acpi_hpet hpet = { 0 };
 	char err[ACPI_ERR_LEN];
 	const char *why = NULL;
 	volatile void *regs = NULL;
 
 	if (h && !acpi_hpet_parse(h, &hpet, err, sizeof(err)) &&
-	    hpet.address && hpet.address < DIRECT_MAP_LOW_END)
+	    hpet.address && hpet.address < DIRECT_MAP_LOW_END &&
+	    !memblock_is_memory(hpet.address))   /* enabling it writes there */
 		regs = phys_to_virt(hpet.address);
+	else if (h && hpet.address)
+		kprintf("acpi: HPET registers at %#lx are RAM or outside the low 4 GiB: not used\n",
+			hpet.address);
 	if (!tsc_init(regs, &why))
 		boot_fail("time", why);
 }
@@ -134,6 +139,7 @@ static void cpus_setup(void)
 	pic_disable();         /* before anything enables interrupts */
 	lapic_init();
 	smp_init_ipis();
+	boot_limits_apply(&platform.madt, &platform.numa);   /* needs the APIC mode */
 	for (size_t i = 0; i < platform.madt.cpu_count && n < MAX_CPUS; i++) {
 		if (!platform.madt.cpus[i].enabled)
 			continue;

@@ -1,6 +1,7 @@
 /* The boot banner, the options boot acts on itself, and the machine
  * description handed to the experiment runner. */
 #include "boot/boot.h"
+#include "boot/limits.h"
 #include "boot/memory.h"
 #include "arch/x86_64/apic.h"
 #include "drivers/console.h"
@@ -9,9 +10,11 @@
 #include "lib/cmdline_scan.h"
 #include "smp/smp.h"
 #include "arch/x86_64/cpufeatures.h"
+#include "arch/x86_64/paging.h"
 #include "arch/x86_64/tsc.h"
 #include "lib/printf.h"
 #include "mm/memblock.h"
+#include "smp/ap_boot.h"
 #include "smp/percpu.h"
 
 void boot_banner(void)
@@ -66,6 +69,10 @@ void boot_describe(struct machine *m)
 		.ready_ns = boot.ready_ns, .ap_boot_ns = platform.smp.ns,
 		.acpi = platform.acpi, .x2apic = lapic_x2apic_mode(),
 		.fb_console = boot.fb_console, .pdpe1gb = cpu.pdpe1gb,
-		.avx2 = cpu.avx2,
+		.avx2 = cpu.avx2, .nx = pte_nx != 0,
+		.ram_dropped_bytes = boot_mem.ram_dropped_bytes,
+		.cpus_dropped = boot_limits.cpus_dropped,
+		.numa_entries_dropped = boot_limits.numa_entries_dropped,
+		.cpus_late = smp_late_aps(),
 	};
 }

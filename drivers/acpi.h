@@ -235,6 +235,29 @@ struct acpi_madt {
 int acpi_madt_parse(const struct acpi_sdt_header *hdr, struct acpi_madt *madt,
 		    char *err, size_t err_size);
 
+/* CPUs of a parsed MADT that this kernel cannot start (counts). */
+struct acpi_cpu_limits {
+	size_t unaddressable;  /* APIC id above what the local APIC can name */
+	size_t over_cap;       /* enabled CPUs past the kernel's CPU limit */
+	size_t table_full;     /* madt->cpus_dropped: cpus[] was full */
+	size_t total;          /* the sum: CPUs the machine has, not started */
+};
+
+#define ACPI_XAPIC_MAX_ID  0xfeu        /* 0xff is the xAPIC broadcast */
+#define ACPI_X2APIC_MAX_ID 0xfffffffeu  /* 0xffffffff is x2APIC broadcast */
+
+/* Clears `enabled` on every enabled CPU of madt the kernel must not start,
+ * so a later walk over the enabled ones sees only startable CPUs:
+ *  - an APIC id above max_apic_id (ACPI_XAPIC_MAX_ID when the local APIC
+ *    is in xAPIC mode: its ICR destination is 8 bits, and id 0x100 would
+ *    become 0 - the boot CPU - and 0x1ff the broadcast 0xff);
+ *  - enabled CPUs past the first cap (the CPU with boot_apic_id is always
+ *    kept, and counts towards cap).
+ * Fills *out (table_full from madt->cpus_dropped). */
+void acpi_madt_limit_cpus(struct acpi_madt *madt, uint32_t max_apic_id,
+			  uint32_t boot_apic_id, size_t cap,
+			  struct acpi_cpu_limits *out);
+
 /* ------------------------------------------------------------------------
  * SRAT "SRAT" (5.2.16) and SLIT "SLIT" (5.2.17): NUMA topology
  * ------------------------------------------------------------------------ */

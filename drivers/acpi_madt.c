@@ -227,3 +227,43 @@ int acpi_madt_parse(const struct acpi_sdt_header *hdr, struct acpi_madt *m,
 	}
 	return r < 0 ? -1 : (int)m->cpu_count;
 }
+
+/* Is c kept? Counts the reason when not. */
+static bool cpu_startable(const struct acpi_cpu *c, uint32_t max_apic_id,
+			  uint32_t boot_apic_id, size_t *kept, size_t cap,
+			  struct acpi_cpu_limits *out)
+{
+	if (c->apic_id > max_apic_id) {
+		out->unaddressable++;
+		return false;
+	}
+	/* One slot stays free for the boot CPU wherever it is listed. */
+	if (c->apic_id != boot_apic_id && *kept + 1 >= cap) {
+		out->over_cap++;
+		return false;
+	}
+	if (c->apic_id != boot_apic_id)
+		(*kept)++;
+	return true;
+}
+
+void acpi_madt_limit_cpus(struct acpi_madt *m, uint32_t max_apic_id,
+			  uint32_t boot_apic_id, size_t cap,
+			  struct acpi_cpu_limits *out)
+{
+	size_t kept = 0;   /* enabled APs kept so far */
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < m->cpu_count; i++) {
+		struct acpi_cpu *c = &m->cpus[i];
+
+		if (!c->enabled)
+			continue;
+		if (!cpu_startable(c, max_apic_id, boot_apic_id, &kept, cap, out)) {
+			c->enabled = false;
+			m->cpus_enabled--;
+		}
+	}
+	out->table_full = m->cpus_dropped;
+	out->total = out->unaddressable + out->over_cap + out->table_full;
+}

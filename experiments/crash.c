@@ -7,14 +7,16 @@
  *   overflow  unbounded recursion into the stack's guard page (#PF that
  *             cannot push its frame: #DF, reported from the IST stack)
  *   nx        jump into the direct map, which is mapped NX (#PF, fetch)
- *   panic     an explicit panic() */
+ *   panic     an explicit panic()
+ *   panic-nested  a panic() whose report itself faults: exit 5 at once,
+ *             with what was printed so far */
 #include "experiments/experiment.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/mmu.h"
 #include "lib/report.h"
 
 static const char *const crash_variants[] = {
-	"pf", "ud", "overflow", "nx", "panic", NULL
+	"pf", "ud", "overflow", "nx", "panic", "panic-nested", NULL
 };
 
 static volatile uint64_t *volatile null_ptr;
@@ -42,6 +44,10 @@ static void crash_run(struct exp_ctx *c)
 		report_info("unreachable: recursed %lu", recurse(0));
 	if (exp_variant_on(c, "nx"))
 		((void (*)(void))phys_to_virt(1ull * MiB))();
+	if (exp_variant_named(c, "panic-nested")) {
+		panic_inject_nested_fault();
+		panic("run=crash variants=panic-nested: deliberate");
+	}
 	if (exp_variant_on(c, "panic"))
 		panic("run=crash variants=panic: deliberate");
 	report(false, "no variant crashed");

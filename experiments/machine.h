@@ -25,5 +25,12 @@ struct machine {
 	uint64_t ready_ns;           /* kernel entry -> all CPUs online */
 	uint64_t ap_boot_ns;         /* the AP bring-up alone */
 	bool acpi, x2apic, fb_console, pdpe1gb, avx2;
+	bool nx;                     /* page tables may use the NX bit */
+	/* What the machine described but this kernel left out (each said
+	 * with a message at boot): RAM past the direct map, CPUs the local
+	 * APIC cannot address or past MAX_CPUS, SRAT entries past the tables,
+	 * APs that answered after the bring-up closed (parked). */
+	uint64_t ram_dropped_bytes;
+	unsigned cpus_dropped, numa_entries_dropped, cpus_late;
 };
 #endif

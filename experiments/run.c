@@ -217,6 +217,11 @@ static void print_boot_line(const struct machine *m, const char *options)
 	json_bool(&j, "fb_console", m->fb_console);
 	json_bool(&j, "pdpe1gb", m->pdpe1gb);
 	json_bool(&j, "avx2", m->avx2);
+	json_bool(&j, "nx", m->nx);
+	json_u64(&j, "ram_dropped_bytes", m->ram_dropped_bytes);
+	json_u64(&j, "cpus_dropped", m->cpus_dropped);
+	json_u64(&j, "numa_entries_dropped", m->numa_entries_dropped);
+	json_u64(&j, "cpus_late", m->cpus_late);
 	json_nodes(&j, m);
 	json_end(&j);
 }

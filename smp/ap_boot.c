@@ -10,13 +10,20 @@
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vmap.h"
 #include "boot/memory.h"
+#include "lib/printf.h"
 #include "lib/string.h"
+#include "smp/ap_boot.h"
 
 #define INIT_DELAY_US       10000   /* SDM: 10 ms after INIT */
 #define SIPI_DELAY_US       200     /* SDM: 200 us between SIPIs */
 #define AP_TIMEOUT_BASE_MS  5000    /* generous: TCG runs vCPUs on few cores */
 #define AP_TIMEOUT_PER_CPU_MS 100
 #define TRAMPOLINE_FILL     0xcc    /* int3: a stray AP faults loudly */
+#define GATE_CLOSED         (1u << 31)   /* GATE_CLOSED in trampoline.asm */
+/* How long APs already inside the trampoline get to leave it, and how
+ * long an AP started late gets to find the gate closed. */
+#define TRAMPOLINE_DRAIN_MS 2000
+#define LATE_AP_WAIT_MS     2000
 
 struct trampoline_params {
 	uint16_t gdt_limit;
@@ -32,6 +39,8 @@ struct trampoline_params {
 	uint32_t count, pad3;
 	uint64_t entry;
 	uint32_t cr4, pad4;
+	uint32_t gate;       /* see trampoline.asm */
+	uint32_t late;
 } __packed;
 
 /* Matches REC_* in trampoline.asm. */
@@ -43,7 +52,7 @@ struct ap_boot_record {
 };
 
 #define TRAMPOLINE_PARAMS_OFF 8
-_Static_assert(sizeof(struct trampoline_params) == 64, "trampoline layout");
+_Static_assert(sizeof(struct trampoline_params) == 72, "trampoline layout");
 _Static_assert(sizeof(struct ap_boot_record) == 24, "boot record layout");
 
 extern const char trampoline_start[], trampoline_end[];
@@ -51,19 +60,46 @@ extern const uint32_t trampoline_pm32_off, trampoline_lm64_off, trampoline_gdt_o
 void __noreturn ap_entry(struct percpu *p);
 
 static struct ap_boot_record records[MAX_CPUS];
+static struct trampoline_params *tramp_params;
+static uint32_t aps_left_trampoline;   /* APs that reached ap_entry */
+static uint32_t aps_late_entry;        /* of those, after we gave up */
+
+/* A field of the packed parameter block as an aligned word for atomics
+ * (gate and late sit at 4-byte offsets of a page-aligned block). */
+#define TRAMP_WORD(field) ((uint32_t *)((uint8_t *)tramp_params + \
+	__builtin_offsetof(struct trampoline_params, field)))
+_Static_assert(__builtin_offsetof(struct trampoline_params, gate) % 4 == 0 &&
+	       __builtin_offsetof(struct trampoline_params, late) % 4 == 0,
+	       "gate and late are aligned words");
+
+unsigned smp_late_aps(void)
+{
+	uint32_t parked = tramp_params ?
+		__atomic_load_n(TRAMP_WORD(late), __ATOMIC_ACQUIRE) : 0;
+
+	return parked + __atomic_load_n(&aps_late_entry, __ATOMIC_ACQUIRE);
+}
 
 void ap_entry(struct percpu *p)
 {
 	enum cpu_state starting = CPU_STARTING;
 
+	/* Off the trampoline page from here: the boot CPU may unmap it. */
+	__atomic_add_fetch(&aps_left_trampoline, 1, __ATOMIC_RELEASE);
+	if (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) != CPU_STARTING) {
+		__atomic_add_fetch(&aps_late_entry, 1, __ATOMIC_RELEASE);
+		halt_forever();
+	}
 	cpu_enable_simd();
 	percpu_install(p);
 	lapic_init();
 	p->online_tsc = rdtsc();
 	/* The boot CPU may have given up on us already: then stay out. */
 	if (!__atomic_compare_exchange_n(&p->state, &starting, CPU_ONLINE, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		__atomic_add_fetch(&aps_late_entry, 1, __ATOMIC_RELEASE);
 		halt_forever();
+	}
 	smp_idle_loop();
 }
 
@@ -84,6 +120,9 @@ static void install_trampoline(uint64_t phys, unsigned count)
 	tp->table = (uint64_t)records;
 	tp->count = count;
 	tp->entry = (uint64_t)ap_entry;
+	tp->gate = 0;
+	tp->late = 0;
+	tramp_params = tp;
 }
 
 /* Prepares slot i for apic_id: stacks, records. Returns false on OOM. */
@@ -104,13 +143,18 @@ static bool prepare_ap(unsigned slot, unsigned rec, const struct smp_cpu_desc *d
 	return true;
 }
 
-static void send_startup(unsigned first, unsigned last, uint64_t tramp)
+/* INIT, SIPI, SIPI to the slots in [first, last) still CPU_STARTING, or
+ * to all of them when late (APs held back until the gate closed). */
+static void send_startup(unsigned first, unsigned last, uint64_t tramp,
+			 bool late)
 {
 	for (unsigned s = first; s < last; s++)
-		lapic_send_init(percpu_area[s].apic_id);
+		if (late || percpu_area[s].state == CPU_STARTING)
+			lapic_send_init(percpu_area[s].apic_id);
 	udelay(INIT_DELAY_US);
 	for (unsigned s = first; s < last; s++)
-		lapic_send_sipi(percpu_area[s].apic_id, tramp >> PAGE_SHIFT);
+		if (late || percpu_area[s].state == CPU_STARTING)
+			lapic_send_sipi(percpu_area[s].apic_id, tramp >> PAGE_SHIFT);
 	udelay(SIPI_DELAY_US);
 	for (unsigned s = first; s < last; s++)
 		if (percpu_area[s].state == CPU_STARTING)
@@ -118,7 +162,8 @@ static void send_startup(unsigned first, unsigned last, uint64_t tramp)
 }
 
 /* Waits for slots [1, last); an AP still starting at the deadline is
- * marked failed (it halts itself if it shows up later). */
+ * marked failed, named on the console (it halts itself if it shows up
+ * later). */
 static void wait_online(unsigned last, struct smp_boot_result *res)
 {
 	uint64_t deadline = now_ns() +
@@ -132,9 +177,50 @@ static void wait_online(unsigned last, struct smp_boot_result *res)
 		       now_ns() < deadline)
 			cpu_relax();
 		if (__atomic_compare_exchange_n(&p->state, &starting, CPU_FAILED,
-				false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			res->failed++;
+			kprintf("smp: watchdog: CPU %u (APIC id %u) did not reach ap_entry within %lu ms of its SIPI\n",
+				s, p->apic_id, (unsigned long)(AP_TIMEOUT_BASE_MS +
+				AP_TIMEOUT_PER_CPU_MS * (uint64_t)last));
+		}
 	}
+}
+
+/* Closes the trampoline's gate, then waits (bounded) for the APs that got
+ * in to leave it. Returns true when the page may be unmapped. */
+static bool close_trampoline(void)
+{
+	uint32_t in = __atomic_fetch_or(TRAMP_WORD(gate), GATE_CLOSED,
+					__ATOMIC_ACQ_REL) & ~GATE_CLOSED;
+	uint64_t deadline = now_ns() + TRAMPOLINE_DRAIN_MS * 1000000ull;
+	uint32_t left;
+
+	while ((left = __atomic_load_n(&aps_left_trampoline, __ATOMIC_ACQUIRE)) < in &&
+	       now_ns() < deadline)
+		cpu_relax();
+	if (left >= in)
+		return true;
+	kprintf("smp: watchdog: %u APs entered the trampoline and did not leave it in %u ms: its page stays mapped\n",
+		in - left, TRAMPOLINE_DRAIN_MS);
+	return false;
+}
+
+/* Starts the APs fault injection held back, after the gate closed: each
+ * must find it closed and park (smp_late_aps() counts them). */
+static void start_late(unsigned last, uint32_t late_apic_id, uint64_t tramp)
+{
+	uint64_t deadline = now_ns() + LATE_AP_WAIT_MS * 1000000ull;
+	unsigned n = 0;
+
+	for (unsigned s = 1; s < last; s++)
+		if (percpu_area[s].apic_id == late_apic_id) {
+			send_startup(s, s + 1, tramp, true);
+			n++;
+		}
+	while (smp_late_aps() < n && now_ns() < deadline)
+		cpu_relax();
+	kprintf("smp: %u of %u APs started after the deadline found bring-up closed and parked\n",
+		smp_late_aps(), n);
 }
 
 void smp_boot_aps(const struct smp_cpu_desc *cpus, unsigned n,
@@ -162,20 +248,29 @@ void smp_boot_aps(const struct smp_cpu_desc *cpus, unsigned n,
 		install_trampoline(tramp, slot - 1);
 		/* The trampoline turns paging on while running from its low
 		 * page: identity-map that page for the duration. */
-		pt_map(kernel_pml4_phys, tramp, tramp, PAGE_SIZE, 0, PAGE_SIZE,
-		       &boot_pt_alloc);
+		if (pt_map(kernel_pml4_phys, tramp, tramp, PAGE_SIZE, 0,
+			   PAGE_SIZE, &boot_pt_alloc)) {
+			kprintf("smp: no page table for the trampoline's identity map: APs left out\n");
+			res->failed = res->requested;
+			goto done;
+		}
 		if (skip_apic_id == SMP_SKIP_LAST_AP)
 			skip_apic_id = percpu_area[slot - 1].apic_id;
 		for (unsigned s = 1; s < slot; s++)
 			if (percpu_area[s].apic_id == skip_apic_id)
 				percpu_area[s].state = CPU_FAILED, res->failed++;
-		send_startup(1, slot, tramp);
+		send_startup(1, slot, tramp, false);
 		wait_online(slot, res);
-		pt_unmap(kernel_pml4_phys, tramp, PAGE_SIZE);
-		write_cr3(read_cr3());
+		if (close_trampoline()) {
+			pt_unmap(kernel_pml4_phys, tramp, PAGE_SIZE);
+			write_cr3(read_cr3());
+		}
+		if (skip_apic_id != UINT32_MAX)
+			start_late(slot, skip_apic_id, tramp);
 	} else if (res->requested) {
 		res->failed = res->requested;
 	}
+done:
 	smp_set_online(0, &percpu_area[0]);
 	for (unsigned s = 1; s < slot; s++)
 		if (percpu_area[s].state == CPU_ONLINE)

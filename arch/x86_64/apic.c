@@ -5,6 +5,8 @@
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/traps.h"
+#include "lib/printf.h"
+#include "mm/memblock.h"
 
 #define APIC_DEFAULT_BASE  0xfee00000ull
 #define APIC_BASE_ENABLE   (1ull << 11)
@@ -28,10 +30,28 @@
 static uint64_t apic_phys = APIC_DEFAULT_BASE;
 static bool x2apic;
 
-void lapic_set_base(uint64_t phys)
+/* The xAPIC page must be MMIO the direct map always covers (the low
+ * 4 GiB) and not RAM: a bogus MADT address would have every APIC access
+ * scribble over memory. The CPU's own APIC base MSR is the fallback. */
+bool lapic_set_base(uint64_t phys)
 {
-	if (phys)
+	uint64_t msr = rdmsr(MSR_APIC_BASE) & ~(PAGE_SIZE - 1) & 0xffffffffffull;
+
+	if (phys && !(phys & (PAGE_SIZE - 1)) && phys < DIRECT_MAP_LOW_END &&
+	    !memblock_is_memory(phys)) {
 		apic_phys = phys;
+		return true;
+	}
+	if (msr && msr < DIRECT_MAP_LOW_END && !memblock_is_memory(msr))
+		apic_phys = msr;
+	kprintf("apic: MADT local APIC address %#lx is unusable (zero, unaligned, RAM or above 4 GiB): using %#lx\n",
+		(unsigned long)phys, (unsigned long)apic_phys);
+	return false;
+}
+
+uint32_t lapic_max_apic_id(void)
+{
+	return x2apic ? 0xfffffffeu : 0xfeu;
 }
 
 bool lapic_x2apic_mode(void)
@@ -94,6 +114,10 @@ static bool icr_send(uint32_t apic_id, uint32_t low)
 		      ((uint64_t)apic_id << 32) | low);
 		return true;
 	}
+	/* 8-bit destination: a wider id would alias another CPU or 0xff,
+	 * the broadcast. acpi_madt_limit_cpus() keeps such ids away. */
+	if (apic_id > 0xfe)
+		return false;
 	apic_write(APIC_REG_ICR_HI, apic_id << 24);
 	apic_write(APIC_REG_ICR_LO, low);
 	for (int i = 0; i < ICR_WAIT_LIMIT; i++) {

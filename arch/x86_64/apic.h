@@ -17,6 +17,12 @@ bool lapic_send_ipi(uint32_t apic_id, uint8_t vector);
 bool lapic_send_init(uint32_t apic_id);
 bool lapic_send_sipi(uint32_t apic_id, uint8_t page);
 bool lapic_send_nmi(uint32_t apic_id);
-/* The xAPIC MMIO base from the MADT (default 0xfee00000). */
-void lapic_set_base(uint64_t phys);
+/* The xAPIC MMIO base from the MADT (default 0xfee00000). An address of
+ * 0, not page-aligned, in RAM or above 4 GiB is refused with a message
+ * (the APIC base MSR's address is used instead): returns false then. */
+bool lapic_set_base(uint64_t phys);
+/* The largest APIC id an IPI can name in the current mode (0xfe in
+ * xAPIC mode, 0xff being the broadcast); lapic_init() sets the mode. IPIs
+ * to larger ids are refused (false), never sent. */
+uint32_t lapic_max_apic_id(void);
 #endif

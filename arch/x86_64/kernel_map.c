@@ -11,6 +11,7 @@
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/paging.h"
 #include "mm/memblock.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 #define DIRECT_FLAGS   (PTE_W | PTE_NX | PTE_G)
@@ -61,12 +62,34 @@ static int map_direct(uint64_t pml4, uint64_t start, uint64_t end)
 	return 0;
 }
 
+/* What boot_memory_init() could not use as the map said (it does not
+ * print: it is built into host tests). Runs just after it. */
+static void report_memory_problems(void)
+{
+	if (boot_mem.wrapped_entries)
+		kprintf("memory: %u map entries end past 2^64: usable ones ignored, reserved ones reserve to the end\n",
+			boot_mem.wrapped_entries);
+	if (boot_mem.reserved_overlap_bytes)
+		kprintf("memory: %lu KiB listed usable are also listed reserved, ACPI or bad: left unused\n",
+			boot_mem.reserved_overlap_bytes / KiB);
+	if (boot_mem.ram_dropped_bytes)
+		kprintf("memory: %lu MiB of RAM above the %lu TiB direct map are not used\n",
+			(unsigned long)(boot_mem.ram_dropped_bytes / MiB),
+			(unsigned long)(DIRECT_MAP_MAX / TiB));
+}
+
 int kernel_map_init(uint64_t fb_phys, uint64_t fb_size, const char **err)
 {
 	uint64_t pml4 = boot_alloc_page(NULL);
 	uint64_t guard = (uint64_t)boot_stack_guard;
 	int rc;
 
+	/* entry.asm turned NXE on only when CPUID says the CPU has NX
+	 * (absent on old CPUs, hidden by firmware "XD disable"). */
+	report_memory_problems();
+	paging_set_nx(rdmsr(MSR_EFER) & EFER_NXE);
+	if (!pte_nx)
+		kprintf("paging: NX (execute disable) is unavailable: data pages stay executable\n");
 	*err = "out of memory for page tables";
 	if (!pml4)
 		return -1;

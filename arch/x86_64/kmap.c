@@ -63,7 +63,8 @@ void *kmap_slot(uint64_t pa, unsigned slot)
 {
 	unsigned cpu = smp_this_cpu();
 
-	*kmap_pte[cpu * KMAP_SLOTS + slot] = (pa & PTE_ADDR_MASK) | KMAP_PTE_FLAGS;
+	*kmap_pte[cpu * KMAP_SLOTS + slot] = (pa & PTE_ADDR_MASK) |
+					     pte_flags(KMAP_PTE_FLAGS);
 	/* The compiler must not move accesses through the slot above this. */
 	barrier();
 	return (void *)slot_va(cpu, slot);

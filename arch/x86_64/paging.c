@@ -5,6 +5,12 @@
 #define TABLE_FLAGS (PTE_P | PTE_W)
 
 uint64_t kernel_pml4_phys;
+uint64_t pte_nx;    /* 0 until the boot CPU's EFER.NXE is known to be on */
+
+void paging_set_nx(bool enabled)
+{
+	pte_nx = enabled ? PTE_NX : 0;
+}
 
 static unsigned pt_index(uint64_t va, int level)
 {
@@ -53,6 +59,7 @@ int pt_map(uint64_t pml4_phys, uint64_t va, uint64_t pa, uint64_t size,
 
 	if (leaf < 0 || ((va | pa | size) & (page_size - 1)))
 		return -1;
+	flags = pte_flags(flags);
 	if (leaf > 1)
 		flags |= PTE_PS;
 	for (uint64_t off = 0; off < size; off += page_size) {

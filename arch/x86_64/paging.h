@@ -32,4 +32,16 @@ uint64_t *pt_lookup(uint64_t pml4_phys, uint64_t va, uint64_t *page_size);
 void pt_destroy_lower(uint64_t pml4_phys, struct pt_alloc *a);
 
 extern uint64_t kernel_pml4_phys;
+
+/* PTE_NX when EFER.NXE is on, else 0. Without NXE bit 63 is reserved and
+ * any entry with it set faults on use (SDM vol. 3A, 4.5.4), so pt_map()
+ * strips PTE_NX unless paging_set_nx(true) was called; code that writes
+ * entries by hand masks its flags with pte_flags(). */
+extern uint64_t pte_nx;
+void paging_set_nx(bool enabled);
+
+static inline uint64_t pte_flags(uint64_t flags)
+{
+	return flags & (~PTE_NX | pte_nx);
+}
 #endif

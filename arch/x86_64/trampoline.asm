@@ -6,6 +6,14 @@
 ; kernel's page tables, finds its own boot record by APIC id (all APs run
 ; the trampoline at once: bring-up is parallel), loads that record's stack
 ; and calls ap_entry(struct percpu *).
+;
+; A gate guards the way in: the boot CPU closes it when it stops waiting
+; (bit 31 of p_gate) and only then removes the page's identity map. An AP
+; that arrives after that (a late SIPI, a slow CPU) finds the gate closed
+; while still in real mode, where it needs no page table, counts itself in
+; p_late and halts, instead of turning paging on over an unmapped page and
+; resetting the machine. APs that passed the gate are counted in its low
+; bits; the boot CPU waits for them to reach ap_entry before unmapping.
 
 CR0_PE        equ 1 << 0
 CR0_MP        equ 1 << 1
@@ -21,6 +29,7 @@ SEL_CODE64    equ 0x18
 REC_SIZE      equ 24        ; struct ap_boot_record: apic_id, pad, stack, percpu
 REC_STACK     equ 8
 REC_PERCPU    equ 16
+GATE_CLOSED   equ 31        ; bit of p_gate
 
 global trampoline_start, trampoline_end
 
@@ -49,6 +58,8 @@ p_count:   dd 0
 p_entry:   dq 0                 ; ap_entry
 p_cr4:     dd 0
            dd 0
+p_gate:    dd 0                 ; bit 31 closed, low bits: APs let in
+p_late:    dd 0                 ; APs that found the gate closed
 
 align 8
 gdt:
@@ -67,11 +78,27 @@ real_start:
 	; (no stack until the boot record's; CPUID does not touch EBP).
 	movzx ebp, ax
 	shl ebp, 4
+.gate:
+	mov eax, [p_gate - trampoline_start]
+	bt eax, GATE_CLOSED
+	jc park
+	mov edx, eax
+	inc edx
+	lock cmpxchg [p_gate - trampoline_start], edx
+	jne .gate
 	lgdt [p_gdtr - trampoline_start]
 	mov eax, cr0
 	or eax, CR0_PE
 	mov cr0, eax
 	jmp far dword [p_far32 - trampoline_start]
+
+; Late: the boot CPU has given up on us and unmapped this page.
+park:
+	lock inc dword [p_late - trampoline_start]
+.halt:
+	cli
+	hlt
+	jmp .halt
 
 bits 32
 pm32:

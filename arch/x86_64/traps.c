@@ -2,6 +2,7 @@
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/paging.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
 #include "lib/printf.h"
@@ -11,6 +12,10 @@
 #define IDT_INTERRUPT_GATE 0x8e   /* present, ring 0, 64-bit interrupt gate */
 #define BACKTRACE_MAX_DEPTH 32
 #define KERNEL_TEXT_BASE 0xffffffff80000000ull
+/* No kernel stack is larger than this (KSTACK_SIZE is 32 KiB): a saved
+ * frame pointer further up than this belongs to no stack we know. */
+#define BACKTRACE_MAX_FRAME (64 * 1024)
+#define EARLY_IST_SIZE 4096
 
 struct idt_entry {
 	uint16_t offset_lo;
@@ -60,6 +65,22 @@ static void idt_set(unsigned v, uint64_t handler, uint8_t ist)
 	};
 }
 
+/* The boot CPU's GDT, TSS and IST stacks until percpu_install() gives it
+ * its own: #DF, NMI and #MC use IST stacks, and an IST gate without a
+ * loaded TSS is itself a fault, so without these an early #DF (or an NMI
+ * from the firmware's watchdog) would triple-fault instead of reporting. */
+static struct cpu_gdt early_gdt;
+static uint8_t early_ist[IST_COUNT][EARLY_IST_SIZE] __aligned(16);
+
+static void early_tss_load(void)
+{
+	uintptr_t top[IST_COUNT];
+
+	for (int i = 0; i < IST_COUNT; i++)
+		top[i] = (uintptr_t)early_ist[i] + EARLY_IST_SIZE;
+	gdt_load(&early_gdt, top);
+}
+
 void idt_init(void)
 {
 	for (unsigned v = 0; v < IDT_VECTORS; v++)
@@ -67,6 +88,7 @@ void idt_init(void)
 	idt[VEC_DOUBLE_FAULT].ist = IST_DOUBLE_FAULT;
 	idt[VEC_NMI].ist = IST_NMI;
 	idt[VEC_MACHINE_CHECK].ist = IST_MACHINE_CHECK;
+	early_tss_load();      /* before the IST gates can be taken */
 	idt_load();
 }
 
@@ -111,8 +133,19 @@ static void print_symbol(uint64_t addr)
 		kprintf("  [<%016lx>] ?\n", addr);
 }
 
-/* Frames are trusted only while they lie in the kernel half, are aligned and
- * grow upwards: a corrupt chain ends the walk instead of faulting. */
+/* True when [va, va+16) is mapped in the current page tables: a frame
+ * pointer is read only then, so a corrupt one ends the walk instead of
+ * faulting inside the panic report. */
+static bool frame_readable(uint64_t va)
+{
+	uint64_t root = read_cr3() & PTE_ADDR_MASK;
+
+	return pt_lookup(root, va, NULL) && pt_lookup(root, va + 15, NULL);
+}
+
+/* Frames are trusted only while they lie in the kernel half, are aligned,
+ * mapped, and grow upwards by less than a stack: a corrupt chain ends the
+ * walk instead of faulting. */
 void backtrace_print(uint64_t rip, uint64_t rbp)
 {
 	kprintf("Backtrace:\n");
@@ -123,13 +156,13 @@ void backtrace_print(uint64_t rip, uint64_t rbp)
 
 		if (rbp < KERNEL_TEXT_BASE && (rbp >> 47) != 0x1ffff)
 			break;
-		if (!rbp || (rbp & 7))
+		if (!rbp || (rbp & 7) || !frame_readable(rbp))
 			break;
 		ret = frame[1];
 		if (ret < (uint64_t)_text || ret >= (uint64_t)_etext)
 			break;
 		print_symbol(ret);
-		if (frame[0] <= rbp)
+		if (frame[0] <= rbp || frame[0] - rbp > BACKTRACE_MAX_FRAME)
 			break;
 		rbp = frame[0];
 	}
@@ -157,17 +190,42 @@ static unsigned panic_cpu(void)
 }
 
 static volatile int panic_owner = -1;
+static volatile unsigned panic_nesting;
+static volatile bool panic_fault_injected;
+static volatile uint64_t *volatile panic_fault_target;   /* NULL: page 0 */
 
-/* Only the first CPU to panic reports; the others stop quietly. */
+void panic_inject_nested_fault(void)
+{
+	panic_fault_injected = true;
+}
+
+/* A fault while the report is being printed: the report cannot be
+ * trusted to finish, so leave now with what is on the console. One line,
+ * serial only (the framebuffer may be what faulted); a fault while
+ * printing even that line exits without a word. */
+static void __noreturn panic_nested(void)
+{
+	if (__atomic_add_fetch(&panic_nesting, 1, __ATOMIC_RELAXED) == 1) {
+		console_set_fb(false);
+		kprintf("\n*** parinit: fault inside the panic report, exiting\n"
+			"parinit: verdict CRASH\n");
+	}
+	machine_exit(EXIT_CRASH);
+}
+
+/* Only the first CPU to panic reports; the others stop quietly. The
+ * reporting CPU coming back here faulted inside its own report. */
 static void panic_enter(void)
 {
 	int me = (int)panic_cpu(), expected = -1;
 
 	irq_disable();
 	if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) &&
-	    expected != me)
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (expected == me)
+			panic_nested();
 		halt_forever();
+	}
 	console_panic_mode();
 	if (panic_stop_others)
 		panic_stop_others();
@@ -212,6 +270,8 @@ void panic(const char *fmt, ...)
 	kvprintf(fmt, ap);
 	va_end(ap);
 	kprintf("\n");
+	if (panic_fault_injected)
+		*panic_fault_target = 0;   /* page 0 is never mapped */
 	asm volatile("mov %%rbp, %0" : "=r"(rbp));
 	backtrace_print((uint64_t)__builtin_return_address(0), rbp);
 	kprintf("parinit: verdict CRASH\n");

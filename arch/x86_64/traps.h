@@ -41,6 +41,10 @@ void trap_dispatch(struct trap_frame *frame);
 extern void (*panic_stop_others)(void);
 /* Prints a panic report and exits with status "crash" (never returns). */
 void __noreturn panic(const char *fmt, ...) __printf(1, 2);
+/* Test hook: the next panic() faults (a write to page 0) after printing
+ * its message, to show that a fault inside the report exits with status
+ * "crash" and the line "fault inside the panic report" instead of looping. */
+void panic_inject_nested_fault(void);
 /* Symbol name containing addr, with the offset; NULL when none. */
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);
 /* Prints a frame-pointer backtrace starting at rbp. */

@@ -98,6 +98,24 @@ static void fix_sums(uint8_t *m, size_t size, uint64_t root, unsigned width)
 	fix_sum(m, size, root);   /* last: the loop may have written into it */
 }
 
+/* xAPIC mode, 8 CPUs at most, boot CPU id 0: whatever the table says,
+ * no enabled CPU is left that an xAPIC cannot address, at most 8 remain,
+ * and every CPU taken out is counted. */
+static void limit_cpus(struct acpi_madt *m)
+{
+	struct acpi_cpu_limits l;
+	size_t before = m->cpus_enabled, after = 0;
+
+	acpi_madt_limit_cpus(m, ACPI_XAPIC_MAX_ID, 0, 8, &l);
+	for (size_t i = 0; i < m->cpu_count; i++) {
+		check(!m->cpus[i].enabled || m->cpus[i].apic_id <= ACPI_XAPIC_MAX_ID);
+		after += m->cpus[i].enabled;
+	}
+	check(after == m->cpus_enabled && after <= 8);
+	check(before - after == l.unaddressable + l.over_cap);
+	check(l.total == l.unaddressable + l.over_cap + m->cpus_dropped);
+}
+
 static void parse_madt(const struct acpi_sdt_header *h)
 {
 	static struct acpi_cpu cpus[FUZZ_CPUS];
@@ -114,6 +132,7 @@ static void parse_madt(const struct acpi_sdt_header *h)
 		for (size_t j = 0; j < i; j++)
 			check(cpus[i].apic_id != cpus[j].apic_id);
 	}
+	limit_cpus(&m);
 }
 
 static void parse_numa(const struct acpi_sdt_header *srat,

@@ -686,6 +686,57 @@ static void test_madt_rules(void)
 	report_prefix_pop();
 }
 
+/* x2APIC ids >= 255 on a local APIC in xAPIC mode: dropped and counted,
+ * never aliased onto the boot CPU (0x100 -> 0) or the broadcast (0x1ff). */
+static void test_madt_limits(void)
+{
+	struct acpi_madt m;
+	struct acpi_cpu_limits l;
+	struct body b;
+	size_t enabled = 0;
+	bool aliased = false;
+
+	report_prefix_push("madt limits");
+	madt_begin(&b, 1);
+	madt_lapic(&b, 0, 0, 1);
+	madt_lapic(&b, 1, 1, 1);
+	madt_x2apic(&b, 0x100, 1, 2);
+	madt_x2apic(&b, 0x1ff, 1, 3);
+	madt_x2apic(&b, 0xff, 1, 4);    /* type 9 may carry 0xff: broadcast */
+	madt_x2apic(&b, 0xfe, 1, 5);
+	parse_madt(&b, 4, &m, ACPI_MADT_MAX_CPUS);
+	acpi_madt_limit_cpus(&m, ACPI_XAPIC_MAX_ID, 0, 256, &l);
+	for (size_t i = 0; i < m.cpu_count; i++) {
+		enabled += m.cpus[i].enabled;
+		aliased |= m.cpus[i].enabled && m.cpus[i].apic_id > 0xfe;
+	}
+	report(l.unaddressable == 3 && l.total == 3, "xAPIC: 3 unaddressable (%zu)",
+	       l.unaddressable);
+	report(enabled == 3 && m.cpus_enabled == 3 && !aliased,
+	       "xAPIC: ids 0, 1, 0xfe left enabled (%zu)", enabled);
+	parse_madt(&b, 4, &m, ACPI_MADT_MAX_CPUS);
+	acpi_madt_limit_cpus(&m, ACPI_X2APIC_MAX_ID, 0, 256, &l);
+	report(l.total == 0 && m.cpus_enabled == 6, "x2APIC mode: all 6 kept");
+
+	/* 300 CPUs, cap 256, the boot CPU listed last: it stays. */
+	madt_begin(&b, 1);
+	for (uint32_t i = 1; i <= 300; i++)
+		madt_x2apic(&b, i, 1, i);
+	madt_x2apic(&b, 0, 1, 0);
+	parse_madt(&b, 4, &m, ACPI_MADT_MAX_CPUS);
+	acpi_madt_limit_cpus(&m, ACPI_X2APIC_MAX_ID, 0, 256, &l);
+	report(l.over_cap == 45 && l.total == 45 && m.cpus_enabled == 256,
+	       "301 CPUs, cap 256: 45 over the cap (%zu), 256 kept", l.over_cap);
+	report(m.cpus[300].apic_id == 0 && m.cpus[300].enabled,
+	       "the boot CPU, listed last, is kept");
+	/* cpus[] storage full: counted too. */
+	parse_madt(&b, 4, &m, 100);
+	acpi_madt_limit_cpus(&m, ACPI_X2APIC_MAX_ID, 0, 256, &l);
+	report(l.table_full == 201 && l.total == 201, "table full: 201 counted (%zu)",
+	       l.table_full);
+	report_prefix_pop();
+}
+
 static void test_madt_truncated(void)
 {
 	struct acpi_madt m;
@@ -1112,6 +1163,7 @@ int main(void)
 	test_madt_qemu();
 	test_madt_rules();
 	test_madt_truncated();
+	test_madt_limits();
 	test_srat_two_nodes();
 	test_srat_three_nodes();
 	test_srat_bad();

@@ -3,6 +3,7 @@
  * ticket lock, contention counters, and barrier rounds in lock step. */
 #include <pthread.h>
 #include <stdio.h>
+#include <time.h>
 #include "lib/barrier.h"
 #include "lib/report.h"
 #include "lib/spinlock.h"
@@ -50,6 +51,71 @@ static void *barrier_worker(void *arg)
 	return NULL;
 }
 
+/* Bounded barrier: THREADS - 1 of THREADS participants come; each must
+ * give up at the deadline and see THREADS - 1 arrived. */
+#define BOUNDED_WAIT_NS 50000000ull
+static struct barrier bounded_bar;
+static uint32_t bounded_released, bounded_arrived[THREADS];
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static bool past(void *ctx)
+{
+	return mono_ns() > *(uint64_t *)ctx;
+}
+
+static void *bounded_worker(void *arg)
+{
+	unsigned me = (unsigned)(uintptr_t)arg;
+	uint32_t sense = 0;
+	uint64_t deadline = mono_ns() + BOUNDED_WAIT_NS;
+
+	if (me == THREADS - 1)
+		return NULL;            /* the hung participant */
+	if (barrier_wait_bounded(&bounded_bar, &sense, past, &deadline,
+				 &bounded_arrived[me]))
+		__atomic_add_fetch(&bounded_released, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *bounded_all_worker(void *arg)
+{
+	uint32_t sense = 0, arrived;
+	uint64_t deadline = mono_ns() + 60000000000ull;
+
+	for (int r = 0; r < ROUNDS; r++)
+		if (barrier_wait_bounded(&bounded_bar, &sense, past, &deadline,
+					 &arrived))
+			__atomic_add_fetch(&bounded_released, 1, __ATOMIC_RELAXED);
+	return arg;
+}
+
+static void run(void *(*fn)(void *));
+
+static void test_bounded(void)
+{
+	bool all_seen = true;
+
+	barrier_init(&bounded_bar, THREADS);
+	run(bounded_worker);
+	for (int i = 0; i < THREADS - 1; i++)
+		all_seen &= bounded_arrived[i] == THREADS - 1;
+	report(bounded_released == 0 && all_seen,
+	       "bounded barrier: one missing, the others give up seeing %u arrived",
+	       bounded_arrived[0]);
+	barrier_init(&bounded_bar, THREADS);
+	bounded_released = 0;
+	run(bounded_all_worker);
+	report(bounded_released == THREADS * ROUNDS,
+	       "bounded barrier: all present, %u releases", bounded_released);
+}
+
 static void run(void *(*fn)(void *))
 {
 	pthread_t t[THREADS];
@@ -66,6 +132,7 @@ int main(void)
 
 	report_prefix_push("locks");
 	run(lock_worker);
+	test_bounded();
 	report(spin_count == (uint64_t)THREADS * ITERS, "spinlock: %lu increments",
 	       (unsigned long)spin_count);
 	report(ticket_count == (uint64_t)THREADS * ITERS, "ticket lock: %lu increments",
