@@ -96,6 +96,11 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	boot_early_options();       /* quiet, halt */
 	boot_platform_init();       /* ACPI, time, CPUs, nodes */
 	boot_describe(&machine);
+	/* Interrupts on from here, as on the APs: the boot CPU takes part in
+	 * experiments, and a CPU waiting with them off would never answer
+	 * another CPU's IPI (a TLB shootdown from a page-fault handler).
+	 * Every source but IPIs is masked (PICs, no LAPIC timer). */
+	irq_enable();
 	/* The hand-over: the runner parses the command line (bad: status 3),
 	 * prints the boot line and runs the experiments. */
 	machine_exit(exp_main(&machine) ? EXIT_FAIL : EXIT_PASS);

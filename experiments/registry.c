@@ -10,6 +10,7 @@ extern const struct experiment exp_copy;
 extern const struct experiment exp_zero;
 extern const struct experiment exp_crash;
 extern const struct experiment exp_fillsum;
+extern const struct experiment exp_xas;
 /* new-experiment: declarations above */
 
 const struct experiment *const experiments[] = {
@@ -18,6 +19,7 @@ const struct experiment *const experiments[] = {
 	&exp_copy,
 	&exp_zero,
 	&exp_fillsum,
+	&exp_xas,
 	&exp_crash,
 	/* new-experiment: entries above */
 };
