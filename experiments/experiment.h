@@ -125,5 +125,4 @@ void exp_json_job_threads(struct json *j, const struct job_stats *s);
 
 /* The framework's side, for experiments/run.c. */
 void exp_table_print(void);
-void exp_table_reset(void);
 #endif

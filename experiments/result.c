@@ -269,11 +269,6 @@ void exp_table_print(void)
 			"the JSON lines only\n", T.dropped, TABLE_ROWS);
 }
 
-void exp_table_reset(void)
-{
-	T.nrows = T.dropped = 0;
-}
-
 void exp_json_job_threads(struct json *j, const struct job_stats *s)
 {
 	json_array_begin(j, "threads_detail");
