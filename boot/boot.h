@@ -30,9 +30,14 @@ extern struct platform platform;
 void __noreturn boot_fail(const char *what, const char *why);
 /* Prints the banner: loader, firmware, CPU, memory map summary. */
 void boot_banner(void);
+/* console=: moves the serial console to the chosen COM port as soon as the
+ * command line is known (a port without a UART: said, and the console
+ * stays). */
+void boot_console_option(void);
 /* The options boot itself acts on, read where they are used (quiet: no
- * framebuffer console; halt: halt instead of powering off). The runner
- * validates the whole line later. */
+ * framebuffer console; halt / reboot: what happens after the verdict;
+ * exit=: when the QEMU exit port is written). The runner validates the
+ * whole line later. */
 void boot_early_options(void);
 /* ACPI tables, TSC frequency, CPUs (MADT + AP bring-up), NUMA nodes. */
 void boot_platform_init(void);

@@ -87,13 +87,14 @@ void kmain(uint32_t magic, uint64_t mbi_phys)
 	cpu_enable_simd();
 	idt_init();                 /* exceptions report from here on */
 	parse_boot_info(magic, mbi_phys);
+	boot_console_option();      /* before the banner: all of it there */
 	setup_memory();             /* after this, only the direct map */
 	percpu_area[0].index = 0;
 	percpu_prepare(&percpu_area[0]);   /* needs vmap (IST stacks) */
 	percpu_install(&percpu_area[0]);
 	setup_framebuffer();        /* needs the direct map */
 	boot_banner();
-	boot_early_options();       /* quiet, halt */
+	boot_early_options();       /* quiet, halt, reboot, exit */
 	boot_platform_init();       /* ACPI, time, CPUs, nodes */
 	boot_describe(&machine);
 	/* Interrupts on from here, as on the APs: the boot CPU takes part in

@@ -6,6 +6,8 @@
 #include "arch/x86_64/apic.h"
 #include "drivers/console.h"
 #include "drivers/power.h"
+#include "drivers/serial.h"
+#include "lib/cmdline.h"
 #include "experiments/machine.h"
 #include "lib/cmdline_scan.h"
 #include "smp/smp.h"
@@ -37,9 +39,45 @@ void boot_banner(void)
 			boot.fb_console ? ", text console on it" : "");
 }
 
+/* Index of the cmdline_scan choice of key among choices, or dflt. */
+static unsigned scan_choice(const char *key, const char *const *choices,
+			    unsigned dflt)
+{
+	for (unsigned i = 0; choices[i]; i++)
+		if (cmdline_scan_has(boot.mb.cmdline, key, choices[i]))
+			return i;
+	return dflt;
+}
+
+void boot_console_option(void)
+{
+	unsigned want = scan_choice("console", cmdline_consoles, 0);
+	unsigned from = serial_selected();
+
+	if (want == from)
+		return;
+	kprintf("parinit: console moves to %s (port %#x)\n",
+		cmdline_consoles[want], serial_port_base(want));
+	if (serial_select(want))
+		kprintf("parinit: console on %s (port %#x), was %s\n",
+			cmdline_consoles[want], serial_port_base(want),
+			cmdline_consoles[from]);
+	else
+		kprintf("parinit: console=%s: no UART answers at port %#x; "
+			"the console stays on %s\n", cmdline_consoles[want],
+			serial_port_base(want), cmdline_consoles[from]);
+}
+
 void boot_early_options(void)
 {
-	power_set_halt(cmdline_scan_has(boot.mb.cmdline, "halt", NULL));
+	bool halt = cmdline_scan_has(boot.mb.cmdline, "halt", NULL);
+	bool reboot = cmdline_scan_has(boot.mb.cmdline, "reboot", NULL);
+
+	/* Both given: the runner rejects the line (status 3); halting keeps
+	 * that message on the screen. */
+	power_set_after(halt ? POWER_HALT : reboot ? POWER_REBOOT : POWER_OFF);
+	qemu_exit_set_mode((enum qemu_exit_mode)
+			   scan_choice("exit", cmdline_exits, QEMU_EXIT_AUTO));
 	if (cmdline_scan_has(boot.mb.cmdline, "quiet", NULL))
 		console_set_fb(false);
 }

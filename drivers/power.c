@@ -11,11 +11,11 @@
 #define KBC_INPUT_FULL 0x02
 #define KBC_WAIT_LIMIT 100000
 
-static bool keep_halted;
+static enum power_after after = POWER_OFF;
 
-void power_set_halt(bool halt)
+void power_set_after(enum power_after a)
 {
-	keep_halted = halt;
+	after = a;
 }
 
 /* Bare metal: the verdict is on the console; power off through S5 unless
@@ -26,7 +26,12 @@ void machine_exit(enum exit_code code)
 {
 	qemu_exit(code);
 	/* Still here: no hypervisor, or no isa-debug-exit device. */
-	if (code != EXIT_CRASH && !keep_halted) {
+	if (code != EXIT_CRASH && after == POWER_REBOOT) {
+		kprintf("parinit: restarting (reboot)\n");
+		serial_drain();
+		machine_reset();
+	}
+	if (code != EXIT_CRASH && after == POWER_OFF) {
 		kprintf("parinit: power off (ACPI S5)\n");
 		serial_drain();
 		acpi_poweroff();

@@ -1,14 +1,23 @@
 /* Leaving the machine: under a hypervisor (CPUID) through isa-debug-exit
  * with the verdict; otherwise, or without that device, the verdict stays on
  * the console, the UART is drained and the machine powers off through ACPI
- * (S5), or halts when `halt` was given, a crash happened (so the report
- * stays readable) or there is no S5 (said on the console). */
+ * (S5), or restarts when `reboot` was given, or halts when `halt` was
+ * given, a crash happened (so the report stays readable) or there is no S5
+ * (said on the console). */
 #ifndef DRIVERS_POWER_H
 #define DRIVERS_POWER_H
 #include "drivers/qemu_exit.h"
 
-/* Keep the machine halted instead of powering off (cmdline `halt`). */
-void power_set_halt(bool halt);
+/* What machine_exit does when the exit port was not used: power off by
+ * S5 (default), stay halted (cmdline `halt`; a crash always halts) or
+ * reset so a bare machine boots again (cmdline `reboot`, for collecting
+ * several cold boots over one serial capture). */
+enum power_after {
+	POWER_OFF,
+	POWER_HALT,
+	POWER_REBOOT,
+};
+void power_set_after(enum power_after after);
 void __noreturn machine_exit(enum exit_code code);
 /* ACPI power-off; returns when it is not possible. */
 void acpi_poweroff(void);

@@ -5,11 +5,11 @@
 #define DEBUG_EXIT_PORT 0xf4
 #define CPUID_HYPERVISOR_BIT (1u << 31)   /* leaf 1, ECX */
 
-static bool forced;
+static enum qemu_exit_mode mode = QEMU_EXIT_AUTO;
 
-void qemu_exit_force(bool on)
+void qemu_exit_set_mode(enum qemu_exit_mode m)
 {
-	forced = on;
+	mode = m;
 }
 
 /* CPUID directly, not the cpu_features copy: a crash may leave before
@@ -18,8 +18,8 @@ bool qemu_exit_enabled(void)
 {
 	uint32_t r[4];
 
-	if (forced)
-		return true;
+	if (mode != QEMU_EXIT_AUTO)
+		return mode == QEMU_EXIT_PORT;
 	cpuid_count(1, 0, r);
 	return r[2] & CPUID_HYPERVISOR_BIT;
 }

@@ -4,7 +4,8 @@
  *
  * Port 0xf4 is nobody's on a PC, but on bare metal an unknown chipset or
  * board device may sit there: the port is written only under a hypervisor
- * (CPUID.1:ECX bit 31) or when qemu_exit_force() asked for it. */
+ * (CPUID.1:ECX bit 31) unless the command line's exit= says otherwise
+ * (qemu_exit_set_mode). */
 #ifndef DRIVERS_QEMU_EXIT_H
 #define DRIVERS_QEMU_EXIT_H
 #include "lib/compiler.h"
@@ -15,12 +16,17 @@ enum exit_code {
 	EXIT_CRASH = 2,  /* QEMU status 5 */
 };
 
-/* Leaves through isa-debug-exit; returns when not under a hypervisor (and
- * not forced) or when the device is absent. */
+/* When the port is written (cmdline exit=auto|port|acpi). */
+enum qemu_exit_mode {
+	QEMU_EXIT_AUTO,   /* under a hypervisor (CPUID) */
+	QEMU_EXIT_PORT,   /* always: an emulator that hides the hypervisor bit */
+	QEMU_EXIT_NEVER,  /* never: test the bare-metal path under QEMU */
+};
+
+/* Leaves through isa-debug-exit; returns when the mode says not to write
+ * the port or when the device is absent. */
 void qemu_exit(enum exit_code code);
-/* Write the port even without the hypervisor bit (an emulator that hides
- * it, or a command-line request). */
-void qemu_exit_force(bool on);
+void qemu_exit_set_mode(enum qemu_exit_mode mode);
 /* Whether qemu_exit() will write the port. */
 bool qemu_exit_enabled(void);
 #endif

@@ -293,6 +293,12 @@ static int parse_options(const struct machine *m, char *canon, size_t len)
 		kprintf("parinit: command line: rejected (grammar: docs/cmdline.md)\n");
 		return -1;
 	}
+	if (cmdline_flag(&opts, "halt") && cmdline_flag(&opts, "reboot")) {
+		kprintf("cmdline: 'halt' and 'reboot' exclude each other (after "
+			"the verdict: stay halted, or restart)\n");
+		kprintf("parinit: command line: rejected (grammar: docs/cmdline.md)\n");
+		return -1;
+	}
 	report_set_quiet(cmdline_flag(&opts, "quiet"));
 	cmdline_format(&opts, table, nr_experiments, canon, len);
 	return 0;

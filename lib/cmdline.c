@@ -26,6 +26,12 @@ const char *const cmdline_engines[] = {
 	"serial", "static", "padata", "dynamic", "steal", NULL
 };
 
+const char *const cmdline_consoles[] = {
+	"ttyS0", "ttyS1", "ttyS2", "ttyS3", NULL
+};
+
+const char *const cmdline_exits[] = { "auto", "port", "acpi", NULL };
+
 const struct cmdline_param cmdline_globals[] = {
 	{ .name = "run", .type = CMDLINE_RUN,
 	  .max_items = CMDLINE_MAX_EXPERIMENTS,
@@ -52,6 +58,14 @@ const struct cmdline_param cmdline_globals[] = {
 	  .help = "print only results, failures and the verdict" },
 	{ .name = "halt", .type = CMDLINE_FLAG, .max_items = 1,
 	  .help = "bare metal: halt at the end instead of powering off" },
+	{ .name = "reboot", .type = CMDLINE_FLAG, .max_items = 1,
+	  .help = "bare metal: restart after the verdict (several cold boots)" },
+	{ .name = "console", .type = CMDLINE_CHOICE, .max_items = 1,
+	  .choices = cmdline_consoles, .dflt = "ttyS0",
+	  .help = "serial port of the console (COM1..COM4)" },
+	{ .name = "exit", .type = CMDLINE_CHOICE, .max_items = 1,
+	  .choices = cmdline_exits, .dflt = "auto",
+	  .help = "QEMU exit port: under a hypervisor, always, or never (ACPI)" },
 	{ .name = NULL },
 };
 

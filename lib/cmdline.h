@@ -112,10 +112,14 @@ struct cmdline_opts {
 };
 
 /* The global keys, name-NULL-terminated: run variants threads reps verify
- * inject engine quiet halt. */
+ * inject engine quiet halt reboot console exit. */
 extern const struct cmdline_param cmdline_globals[];
 /* The job engine's modes in enum job_mode order (engine= choices). */
 extern const char *const cmdline_engines[];
+/* console= choices, ttyS<i> at index i (drivers/serial.h port order). */
+extern const char *const cmdline_consoles[];
+/* exit= choices in enum qemu_exit_mode order (drivers/qemu_exit.h). */
+extern const char *const cmdline_exits[];
 
 /* Parses cmdline (NULL or "" gives the defaults) against the table of
  * experiments (at most CMDLINE_MAX_EXPERIMENTS, each with a name). Returns

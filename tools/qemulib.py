@@ -54,6 +54,9 @@ GRUB_LIB = Path("/usr/lib/grub")
 EXIT_PASS = 1
 EXIT_FAIL = 3
 EXIT_CRASH = 5   # the kernel's panic path (isa-debug-exit code 2)
+EXIT_POWEROFF = 0  # the guest powered off (ACPI S5) -- or reset under -no-reboot
+POWEROFF_LINE = "parinit: power off (ACPI S5)"
+HALT_GRACE = 3   # seconds a halted guest must stay up after its last line
 DEBUG_EXIT_DEVICE = "isa-debug-exit,iobase=0xf4,iosize=0x04"
 # QEMU_ACCEL=tcg (default: the same figures on any host, one host thread per
 # vCPU) or kvm (a real Linux host with /dev/kvm: hardware-like figures).
@@ -178,6 +181,7 @@ class Config:
 	extra: list = field(default_factory=list)
 	cmdline: str = ""
 	kernel: str = None
+	exit_device: bool = True
 
 	def validate(self):
 		if self.firmware not in FIRMWARES:
@@ -192,6 +196,11 @@ class Config:
 			raise QemuError(f"memory {self.mem!r} is too small")
 		if isinstance(self.extra, str):
 			self.extra = self.extra.split()
+		if isinstance(self.exit_device, str):
+			flag = {"yes": True, "no": False}.get(self.exit_device.lower())
+			if flag is None:
+				raise QemuError(f"exit_device must be yes or no, not {self.exit_device!r}")
+			self.exit_device = flag
 		return self
 
 	def cpus(self):
@@ -224,6 +233,8 @@ class Config:
 		    f"{format_size(self.mem_bytes())} smp{self.smp}"
 		if self.numa:
 			s += " numa[" + format_numa(self.numa).replace(" ", "") + "]"
+		if not self.exit_device:
+			s += " no-exit-device"
 		return s
 
 
@@ -298,13 +309,16 @@ def build_command(cfg, media, serial_log, vars_file=None):
 
 	TCG with one host thread per vCPU unless QEMU_ACCEL=kvm, no display (VGA kept so UEFI
 	has a framebuffer), no default devices, no reboot (a triple fault exits),
-	serial console to serial_log, exit port isa-debug-exit at 0xf4."""
+	serial console to serial_log, exit port isa-debug-exit at 0xf4 (unless
+	cfg.exit_device is off: the bare-metal exit path)."""
 	mem, machine_opts = memory_args(cfg)
 	machine = ",".join([cfg.machine] + machine_opts)
 	argv = [QEMU, "-accel", accel_arg(), "-machine", machine,
 		"-cpu", cpu_arg(cfg), "-smp", str(cfg.smp)] + mem
 	argv += ["-nodefaults", "-vga", "std", "-display", "none", "-no-reboot",
-		 "-serial", f"file:{serial_log}", "-device", DEBUG_EXIT_DEVICE]
+		 "-serial", f"file:{serial_log}"]
+	if cfg.exit_device:
+		argv += ["-device", DEBUG_EXIT_DEVICE]
 	argv += firmware_args(cfg, vars_file)
 	argv += boot_args(cfg, media)
 	argv += list(cfg.extra)
@@ -553,6 +567,7 @@ class RunResult:
 	bad_json: list
 	text: str = ""
 	error: str = ""
+	halted: bool = False   # stop_after: still running HALT_GRACE s after it
 
 	def boot(self):
 		return boot_record(self.records)
@@ -586,14 +601,17 @@ def _stop(proc, grace=5):
 
 
 def run(cfg, log, timeout=300, kernel=None, media=None, on_output=None, poll=0.2,
-	cache=None):
+	cache=None, stop_after=None):
 	"""Boot cfg once and wait at most timeout seconds.
 
 	log: where the serial output goes (overwritten); its directory is created.
 	media: an existing ISO/TFTP dir/kernel instead of building one.
 	on_output(str): called with each new chunk of serial output while QEMU
 	runs (qemu-run streams with it). QEMU's own stderr is appended to the
-	log's sibling '<log>.qemu'. Media or environment problems raise QemuError.
+	log's sibling '<log>.qemu'. stop_after: a text; once it is in the log
+	and QEMU is still running HALT_GRACE seconds later, QEMU is stopped and
+	the result says halted (a guest that halts instead of exiting). Media or
+	environment problems raise QemuError.
 	"""
 	cfg.validate()
 	log = Path(log)
@@ -623,7 +641,8 @@ def run(cfg, log, timeout=300, kernel=None, media=None, on_output=None, poll=0.2
 			with _live_lock:
 				_live.add(proc)
 			try:
-				timed_out = _wait(proc, start, timeout, log, on_output, poll)
+				timed_out, halted = _wait(proc, start, timeout, log, on_output, poll,
+							  stop_after)
 			except BaseException:
 				_stop(proc)
 				raise
@@ -635,16 +654,18 @@ def run(cfg, log, timeout=300, kernel=None, media=None, on_output=None, poll=0.2
 	records, bad = parse_serial(text)
 	status = status_from_exit(proc.returncode, timed_out)
 	error = ""
-	if status == CRASH:
+	if status == CRASH and not halted:
 		error = read_log(errlog).split("\n", 1)[-1].strip()[-2000:]
 	return RunResult(status, proc.returncode, round(wall, 3), str(log), argv,
-			 records, bad, text, error)
+			 records, bad, text, error, halted)
 
 
-def _wait(proc, start, timeout, log, on_output, poll):
-	"""Wait for QEMU, streaming the log; True when it had to be stopped."""
-	offset = 0
-	timed_out = False
+def _wait(proc, start, timeout, log, on_output, poll, stop_after=None):
+	"""Wait for QEMU, streaming the log; -> (timed_out, halted): timed out
+	when it had to be stopped at the timeout, halted when stop_after was
+	seen and QEMU still ran HALT_GRACE seconds later (then stopped)."""
+	offset, seen_at = 0, None
+	timed_out = halted = False
 	while True:
 		try:
 			proc.wait(timeout=poll)
@@ -653,13 +674,20 @@ def _wait(proc, start, timeout, log, on_output, poll):
 			pass
 		if on_output:
 			offset = _stream(log, offset, on_output)
-		if time.monotonic() - start > timeout:
+		now = time.monotonic()
+		if stop_after and seen_at is None and stop_after in read_log(log):
+			seen_at = now
+		if seen_at is not None and now - seen_at > HALT_GRACE:
+			halted = True
+			_stop(proc)
+			break
+		if now - start > timeout:
 			timed_out = True
 			_stop(proc)
 			break
 	if on_output:
 		_stream(log, offset, on_output)
-	return timed_out
+	return timed_out, halted
 
 
 def _stream(path, offset, on_output):

@@ -354,18 +354,39 @@ static const char *check_canonical(const struct table *t,
 	return NULL;
 }
 
-/* Boot reads halt, quiet and inject= itself (lib/cmdline_scan.h) before
- * the runner parses the line: on every line the parser accepts, the scan
- * must see the same flags and faults. */
+/* Boot reads halt, quiet, reboot, console=, exit= and inject= itself
+ * (lib/cmdline_scan.h) before the runner parses the line: on every line the
+ * parser accepts, the scan must see the same flags, choices and faults. */
+static const struct cmdline_param *find_global(const char *name)
+{
+	for (const struct cmdline_param *p = cmdline_globals; p->name; p++)
+		if (!strcmp(p->name, name))
+			return p;
+	abort();   /* a key this fuzzer names is gone from the table */
+}
+
 static const char *check_scan(const struct table *t, const char *line,
 			      const struct cmdline_opts *o)
 {
-	static const char *const flags[] = { "quiet", "halt" };
+	static const char *const flags[] = { "quiet", "halt", "reboot" };
+	static const char *const choices[] = { "console", "exit" };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(flags); i++)
 		if (cmdline_scan_has(line, flags[i], NULL) !=
 		    cmdline_flag(o, flags[i]))
 			FAIL("scan and parse disagree on %s", flags[i]);
+	for (unsigned i = 0; i < ARRAY_SIZE(choices); i++) {
+		const char *parsed = cmdline_choice(o, choices[i]);
+		const char *scanned = NULL;
+		const struct cmdline_param *p = find_global(choices[i]);
+
+		for (const char *const *c = p->choices; *c; c++)
+			if (cmdline_scan_has(line, choices[i], *c))
+				scanned = *c;
+		/* Boot falls back to the default when nothing is scanned. */
+		if (strcmp(scanned ? scanned : p->dflt, parsed))
+			FAIL("scan and parse disagree on %s", choices[i]);
+	}
 	for (unsigned e = 0; e < t->n; e++)
 		for (const char *const *f = t->e[e].injects; f && *f; f++) {
 			bool parsed = false;

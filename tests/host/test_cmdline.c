@@ -15,6 +15,9 @@
 #include "lib/report.h"
 
 #define SOUPS      20000
+/* Keys of cmdline_globals[], the first opts.keys of every parse (checked
+ * against the table in test_usage). */
+#define NGLOBALS   12
 #define SOUP_TOKENS 4
 
 const char *cmdline_fuzz_check(const char *line);
@@ -283,6 +286,20 @@ static void test_flags(void)
 	report(rejects("quiet=1", "cmdline: quiet=1: quiet is a flag and takes "
 		       "no value"), "quiet=1");
 	report(rejects("halt=", "~halt is a flag"), "halt= (empty value)");
+	report(accepts("reboot console=ttyS2 exit=acpi") &&
+	       cmdline_flag(&o, "reboot") &&
+	       !strcmp(cmdline_choice(&o, "console"), "ttyS2") &&
+	       cmdline_u64(&o, "console", 9) == 2 &&
+	       cmdline_u64(&o, "exit", 9) == 2,
+	       "reboot, console=ttyS2, exit=acpi (choice index = port index)");
+	report(accepts("") && !strcmp(cmdline_choice(&o, "console"), "ttyS0") &&
+	       !strcmp(cmdline_choice(&o, "exit"), "auto") &&
+	       !cmdline_flag(&o, "reboot"), "console, exit, reboot defaults");
+	report(rejects("console=ttyS4", "~console=ttyS4") &&
+	       rejects("console=com1", "~ttyS0") &&
+	       rejects("exit=s5", "~(valid: auto port acpi)") &&
+	       rejects("console=ttyS0,ttyS1", "~console"),
+	       "console= and exit= outside their choices");
 	report(rejects("quiet reps=5 run=foo", "~unknown experiment") &&
 	       is_defaults(), "options reset to the defaults after an error");
 	report(rejects("quiet run=copy sizes=1", "~multiple of") && is_defaults(),
@@ -413,7 +430,7 @@ static void test_grammar(void)
 	report_prefix_push("grammar");
 	report(rejects("thread=4", "cmdline: unknown key 'thread' (valid: run "
 		       "variants threads reps verify inject engine quiet halt "
-		       "sizes kernel)"), "unknown key, exact message");
+		       "reboot console exit sizes kernel)"), "unknown key, exact message");
 	report(rejects("Quiet", "~unknown key 'Quiet'"), "keys are case-sensitive");
 	report(rejects("=4", "~unknown key ''"), "empty key");
 	report(rejects("/boot/kernel.elf run=copy", "~unknown key "
@@ -461,7 +478,7 @@ static void test_unknown_key_lists_all(void)
 		if (!ok)
 			report_info("'%s' missing in \"%s\"", word, err);
 	}
-	report(ok && o.nkeys == 11, "unknown key: all %u keys listed", o.nkeys);
+	report(ok && o.nkeys == NGLOBALS + 2, "unknown key: all %u keys listed", o.nkeys);
 }
 
 static void test_err_buffer(void)
@@ -590,13 +607,14 @@ static void test_table_keys(void)
 				   .max_items = 1, .hi = 9 };
 
 	report_prefix_push("table keys");
-	report(accepts("") && o.nkeys == 11 &&
-	       o.keys[9].def == copy->params[0] && o.keys[10].def == copy->params[1],
+	report(accepts("") && o.nkeys == NGLOBALS + 2 &&
+	       o.keys[NGLOBALS].def == copy->params[0] &&
+	       o.keys[NGLOBALS + 1].def == copy->params[1],
 	       "globals, then copy's keys in copy's order");
 	report(copy->params[0] == zero->params[1] &&
 	       cmdline_get(&o, "sizes")->def == zero->params[1],
 	       "copy and zero share one sizes= definition");
-	report(parse_with(shared, 2, "run=zero kernel=b") == 0 && p.nkeys == 10 &&
+	report(parse_with(shared, 2, "run=zero kernel=b") == 0 && p.nkeys == NGLOBALS + 1 &&
 	       cmdline_get(&p, "kernel")->v[0] == 1, "one key, listed 3 times");
 	report(table_rejected(clash, 2, "cmdline: experiment 'zero' declares "
 			      "kernel= differently from 'copy' (share one "
@@ -642,7 +660,7 @@ static void test_too_many_keys(void)
 	const struct cmdline_experiment t[] = {
 		{ "x", NULL, NULL, ptrs, false, false },
 	};
-	unsigned room = CMDLINE_MAX_KEYS - 9;	/* after the globals */
+	unsigned room = CMDLINE_MAX_KEYS - NGLOBALS;	/* after the globals */
 
 	for (unsigned i = 0; i < CMDLINE_MAX_KEYS; i++) {
 		snprintf(names[i], sizeof(names[i]), "k%u", i);
@@ -712,6 +730,7 @@ static void test_usage(void)
 		"threads=<n|max>[,...]", "reps=<n>", "verify=on|off",
 		"inject=<fault>[,...]",
 		"engine=serial|static|padata|dynamic|steal", "quiet", "halt",
+		"reboot", "console=ttyS0|ttyS1|ttyS2|ttyS3", "exit=auto|port|acpi",
 		"sizes=<n[K|M|G|T]>[,...]",
 		"kernel=movsb|movsq|stosb|stosd|stosq|gpr|sse2|avx2|nt|nt-avx2",
 	};
@@ -727,11 +746,12 @@ static void test_usage(void)
 			report_info("%s: got \"%s\"", want[k], buf);
 	}
 	report(ok, "every key's usage, generated from its type");
-	for (unsigned k = 0; k < 9; k++)
+	for (unsigned k = 0; k < NGLOBALS; k++)
 		ok &= cmdline_globals[k].name && cmdline_globals[k].help &&
 		      o.keys[k].def == &cmdline_globals[k];
-	report(ok && !cmdline_globals[9].name,
-	       "cmdline_globals: 9 keys with help, in opts.keys order");
+	report(ok && !cmdline_globals[NGLOBALS].name,
+	       "cmdline_globals: %u keys with help, in opts.keys order",
+	       NGLOBALS);
 	report(!strcmp(cmdline_usage(&cmdline_globals[2], tiny, sizeof(tiny)),
 		       "threa"), "truncated to fit");
 	report(rejects("engine", "cmdline: engine: needs a value "
