@@ -25,7 +25,8 @@ static void cpu_limits(struct acpi_madt *madt)
 
 static void numa_limits(const struct acpi_numa *n)
 {
-	size_t dropped = n->pxm_dropped + n->mems_dropped + n->cpus_dropped;
+	size_t dropped = n->pxm_dropped + n->mems_dropped + n->cpus_dropped +
+			 n->mems_unassigned;
 
 	if (n->pxm_dropped)
 		kprintf("numa: %zu SRAT entries name proximity domains beyond %u nodes: their memory and CPUs stay on node 0\n",
@@ -36,6 +37,9 @@ static void numa_limits(const struct acpi_numa *n)
 	if (n->cpus_dropped)
 		kprintf("numa: %zu SRAT CPU entries beyond the %zu held: those CPUs go to node 0\n",
 			n->cpus_dropped, n->cpu_cap);
+	if (n->mems_unassigned)
+		kprintf("numa: %zu SRAT memory ranges split memblock's region table past its capacity: that memory stays on node 0\n",
+			n->mems_unassigned);
 	boot_limits.numa_entries_dropped = dropped;
 }
 

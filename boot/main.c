@@ -7,6 +7,7 @@
 #include "boot/multiboot2.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpufeatures.h"
+#include "arch/x86_64/kernel_map.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/tsc.h"
@@ -62,6 +63,22 @@ static void setup_framebuffer(void)
 	boot.fb_console = fbcon_init(&fb);
 }
 
+/* What boot_memory_init() could not use as the map said (it does not
+ * print: it is built into host tests). Runs just after it. */
+static void report_memory_problems(void)
+{
+	if (boot_mem.wrapped_entries)
+		kprintf("memory: %u map entries end past 2^64: usable ones ignored, reserved ones reserve to the end\n",
+			boot_mem.wrapped_entries);
+	if (boot_mem.reserved_overlap_bytes)
+		kprintf("memory: %lu KiB listed usable are also listed reserved, ACPI or bad: left unused\n",
+			boot_mem.reserved_overlap_bytes / KiB);
+	if (boot_mem.ram_dropped_bytes)
+		kprintf("memory: %lu MiB of RAM above the %lu TiB direct map are not used\n",
+			(unsigned long)(boot_mem.ram_dropped_bytes / MiB),
+			(unsigned long)(DIRECT_MAP_MAX / TiB));
+}
+
 static void setup_memory(void)
 {
 	const char *err = NULL;
@@ -69,6 +86,7 @@ static void setup_memory(void)
 
 	if (boot_memory_init(&boot.mb, boot.mbi_phys, boot.mb.total_size, &err))
 		boot_fail("memory", err);
+	report_memory_problems();
 	if (boot.mb.has_fb && (err = boot_fb_check(&boot.mb.fb)))
 		kprintf("framebuffer: at %#lx: %s: console off\n", boot.mb.fb.addr, err);
 	boot.mb.has_fb = boot.mb.has_fb && !err;

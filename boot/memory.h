@@ -47,11 +47,4 @@ int boot_memory_build(const struct mb2_info *mb,
  * after boot_memory_init). */
 const char *boot_fb_check(const struct mb2_framebuffer *fb);
 
-/* Builds the final kernel page tables (direct map of all RAM, kernel image
- * with per-section permissions, guard page under the boot stack) and
- * switches to them. fb_phys/fb_size: framebuffer to map too (0 = none). */
-int kernel_map_init(uint64_t fb_phys, uint64_t fb_size, const char **err);
-/* Early page-table allocator (memblock, below 4 GiB while the early direct
- * map is in use). */
-extern struct pt_alloc boot_pt_alloc;
 #endif

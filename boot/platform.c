@@ -6,6 +6,7 @@
 #include "boot/limits.h"
 #include "boot/memory.h"
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/tsc.h"
 #include "drivers/acpi.h"
@@ -97,8 +98,9 @@ static void numa_setup(void)
 	/* Memory SRAT does not cover keeps node 0, as in Linux. */
 	memblock_set_node(0, UINT64_MAX, 0);
 	for (size_t i = 0; i < n->mem_count; i++)
-		memblock_set_node(n->mems[i].base, n->mems[i].length,
-				  (int)n->mems[i].node);
+		if (memblock_set_node(n->mems[i].base, n->mems[i].length,
+				      (int)n->mems[i].node))
+			n->mems_unassigned++;
 	h = acpi_find_table(ACPI_SIG_SLIT, 0);
 	if (h && acpi_slit_parse(h, n, err, sizeof(err)))
 		kprintf("acpi: SLIT ignored: %s\n", err);
@@ -159,6 +161,27 @@ static void cpus_setup(void)
 			res.failed, res.requested);
 }
 
+/* inject=smp-ap-hang: what a wedged CPU looks like to the others: it
+ * never returns and takes no interrupt, so no call or IPI reaches it. */
+static void hang_forever(void *arg, unsigned idx)
+{
+	(void)arg;
+	(void)idx;
+	irq_disable();
+	for (;;)
+		cpu_relax();
+}
+
+static void inject_ap_hang(void)
+{
+	if (nr_cpus_online < 2 ||
+	    !cmdline_scan_has(boot.mb.cmdline, "inject", "smp-ap-hang"))
+		return;
+	kprintf("smp: inject=smp-ap-hang: CPU %u hangs with interrupts off\n",
+		nr_cpus_online - 1);
+	smp_call_start(nr_cpus_online - 1, hang_forever, NULL, 0);
+}
+
 void boot_platform_init(void)
 {
 	/* inject=smp-noap: leave the last MADT CPU that is not us unstarted. */
@@ -169,6 +192,7 @@ void boot_platform_init(void)
 	numa_setup();
 	time_setup();
 	cpus_setup();          /* needs the TSC for its delays */
+	inject_ap_hang();
 	nr_nodes_online = boot.nodes;
 	boot.ready_ns = now_ns();
 }

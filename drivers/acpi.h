@@ -298,6 +298,7 @@ struct acpi_numa {
 	size_t disabled_entries;      /* enabled flag clear: ignored */
 	size_t bad_entries;           /* too short, empty/wrapping range */
 	size_t pxm_dropped;           /* entries of domains past ACPI_MAX_NODES */
+	size_t mems_unassigned;       /* set by the boot code: memblock_set_node failed */
 	uint8_t revision;
 	size_t node_count;
 	uint32_t node_pxm[ACPI_MAX_NODES];    /* node -> proximity domain */

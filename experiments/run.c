@@ -14,6 +14,13 @@
 
 static struct cmdline_experiment table[CMDLINE_MAX_EXPERIMENTS];
 static struct cmdline_opts opts;
+/* Online CPUs that did not run an empty call in time (answering_cpus). */
+static unsigned unresponsive;
+
+/* How long an idle CPU may take to run an empty call: an IPI and a wake
+ * from hlt take microseconds, a vCPU descheduled by a loaded host some
+ * milliseconds; two seconds means the CPU is hung or its IPIs are lost. */
+#define CPU_ANSWER_NS (2000ul * 1000 * 1000)
 
 /* inject= takes both kinds of an experiment's faults. */
 static const char *injects[CMDLINE_MAX_EXPERIMENTS][2 * CMDLINE_MAX_INJECTS + 1];
@@ -222,6 +229,7 @@ static void print_boot_line(const struct machine *m, const char *options)
 	json_u64(&j, "cpus_dropped", m->cpus_dropped);
 	json_u64(&j, "numa_entries_dropped", m->numa_entries_dropped);
 	json_u64(&j, "cpus_late", m->cpus_late);
+	json_u64(&j, "cpus_unresponsive", unresponsive);
 	json_nodes(&j, m);
 	json_end(&j);
 }
@@ -304,6 +312,24 @@ static int parse_options(const struct machine *m, char *canon, size_t len)
 	return 0;
 }
 
+/* Every online CPU must answer before experiments hand it work: one that
+ * is hung (interrupts off, stuck in a loop) would otherwise surface as a
+ * watchdog panic minutes into an experiment. Named on the console; the
+ * boot then fails with status 3. */
+static void answering_cpus(void)
+{
+	unsigned self = smp_this_cpu();
+
+	for (unsigned c = 0; c < nr_cpus_online; c++) {
+		if (c == self || smp_ping(c, CPU_ANSWER_NS))
+			continue;
+		kprintf("parinit: CPU %u (APIC id %u) did not run a call within "
+			"%lu ms: hung, or its IPIs are lost; no experiment runs\n",
+			c, smp_cpu(c)->apic_id, CPU_ANSWER_NS / 1000000);
+		unresponsive++;
+	}
+}
+
 static void run_one(struct exp_ctx *ctx, const struct experiment *e)
 {
 	ctx->e = e;
@@ -323,7 +349,12 @@ int exp_main(const struct machine *m)
 		kprintf("parinit: verdict FAIL\n");
 		return -1;
 	}
+	answering_cpus();
 	print_boot_line(m, canon);
+	if (unresponsive) {
+		kprintf("parinit: verdict FAIL\n");
+		return -1;
+	}
 	if (opts.list) {
 		print_list();
 		kprintf("parinit: verdict PASS\n");

@@ -9,7 +9,7 @@
 #include "arch/x86_64/traps.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vmap.h"
-#include "boot/memory.h"
+#include "arch/x86_64/kernel_map.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "smp/ap_boot.h"
@@ -249,7 +249,7 @@ void smp_boot_aps(const struct smp_cpu_desc *cpus, unsigned n,
 		/* The trampoline turns paging on while running from its low
 		 * page: identity-map that page for the duration. */
 		if (pt_map(kernel_pml4_phys, tramp, tramp, PAGE_SIZE, 0,
-			   PAGE_SIZE, &boot_pt_alloc)) {
+			   PAGE_SIZE, &kernel_pt_alloc)) {
 			kprintf("smp: no page table for the trampoline's identity map: APs left out\n");
 			res->failed = res->requested;
 			goto done;

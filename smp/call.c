@@ -56,6 +56,18 @@ bool smp_call_wait_bounded(unsigned cpu, uint64_t max_ns)
 	return true;
 }
 
+static void ping_fn(void *arg, unsigned idx)
+{
+	(void)arg;
+	(void)idx;
+}
+
+bool smp_ping(unsigned cpu, uint64_t max_ns)
+{
+	smp_call_start(cpu, ping_fn, NULL, 0);
+	return smp_call_wait_bounded(cpu, max_ns);
+}
+
 void smp_idle_loop(void)
 {
 	struct percpu *p = percpu_self();

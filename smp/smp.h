@@ -45,6 +45,11 @@ void smp_call_start(unsigned cpu, void (*fn)(void *arg, unsigned idx),
 /* Waits until cpu finished the function started on it, at most max_ns;
  * false when it did not (smp/on_cpus.h turns that into a named panic). */
 bool smp_call_wait_bounded(unsigned cpu, uint64_t max_ns);
+/* Whether online CPU cpu (idle, not the caller) runs an empty call within
+ * max_ns: a CPU hung with interrupts off, or one whose IPIs are lost, does
+ * not. A CPU that failed stays busy with the call, so callers give up on it
+ * rather than call it again. */
+bool smp_ping(unsigned cpu, uint64_t max_ns);
 /* The loop an AP sits in between calls (hlt until an IPI). */
 void __noreturn smp_idle_loop(void);
 /* Installs the IPI handlers (call, stop); boot CPU, before smp_boot_aps. */

@@ -1,12 +1,5 @@
-/* The kernel's final page tables (see boot/memory.h): a direct map of
- * [0, max(4 GiB, end of RAM)) at PAGE_OFFSET with the largest pages the CPU
- * has (1 GiB with pdpe1gb, else 2 MiB), and the kernel image with 4 KiB
- * pages so each part gets its own permissions: text read-only and
- * executable, rodata read-only, data/bss writable, both NX. The page under
- * the boot stack stays unmapped (guard). The low 4 GiB stay mapped in the
- * direct map for MMIO (LAPIC, IOAPIC, HPET, framebuffer) and ACPI tables;
- * MTRRs keep the MMIO hole uncached. */
-#include "boot/memory.h"
+/* The kernel's final page tables (see kernel_map.h). */
+#include "arch/x86_64/kernel_map.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/paging.h"
@@ -15,11 +8,14 @@
 #include "lib/string.h"
 
 #define DIRECT_FLAGS   (PTE_W | PTE_NX | PTE_G)
+/* PAT entry 3 with the power-on PAT: UC. */
+#define DIRECT_MMIO    (DIRECT_FLAGS | PTE_PCD | PTE_PWT)
+#define DIRECT_RO      (PTE_NX | PTE_G)
 
 extern char _text[], _etext[], _rodata[], _erodata[], _data[], _ebss[];
 extern char _kernel_end[], boot_stack_guard[];
 
-static uint64_t boot_alloc_page(void *ctx)
+static uint64_t memblock_pt_page(void *ctx)
 {
 	uint64_t pa = memblock_phys_alloc(PAGE_SIZE, PAGE_SIZE, DIRECT_MAP_LOW_END);
 
@@ -28,12 +24,12 @@ static uint64_t boot_alloc_page(void *ctx)
 	return pa;
 }
 
-static void boot_free_page(void *ctx, uint64_t pa)
+static void memblock_pt_free(void *ctx, uint64_t pa)
 {
 	memblock_free(pa, PAGE_SIZE);
 }
 
-struct pt_alloc boot_pt_alloc = { boot_alloc_page, boot_free_page, NULL, 0 };
+struct pt_alloc kernel_pt_alloc = { memblock_pt_page, memblock_pt_free, NULL, 0 };
 
 static int map_image_range(uint64_t pml4, const char *start, const char *end,
 			   uint64_t flags)
@@ -42,60 +38,93 @@ static int map_image_range(uint64_t pml4, const char *start, const char *end,
 	uint64_t size = ALIGN_UP((uint64_t)end, PAGE_SIZE) - va;
 
 	return pt_map(pml4, va, virt_to_phys((void *)va), size, flags | PTE_G,
-		      PAGE_SIZE, &boot_pt_alloc);
+		      PAGE_SIZE, &kernel_pt_alloc);
 }
 
-static int map_direct(uint64_t pml4, uint64_t start, uint64_t end)
+/* Maps physical [pa, end) (page-aligned) at PAGE_OFFSET + pa with the
+ * largest pages that fit: a large page only where the whole of it lies in
+ * the range, so it never mixes two kinds of memory. */
+static int map_direct(uint64_t pml4, uint64_t pa, uint64_t end, uint64_t flags)
 {
-	uint64_t ps = cpu.pdpe1gb ? GPAGE_SIZE : HPAGE_SIZE;
+	while (pa < end) {
+		uint64_t ps = PAGE_SIZE;
 
-	start = ALIGN_DOWN(start, ps);
-	end = ALIGN_UP(end, ps);
-	for (uint64_t pa = start; pa < end; pa += ps) {
-		/* Skip what an earlier call (e.g. RAM vs framebuffer) mapped. */
-		if (pt_lookup(pml4, PAGE_OFFSET + pa, NULL))
-			continue;
-		if (pt_map(pml4, PAGE_OFFSET + pa, pa, ps, DIRECT_FLAGS, ps,
-			   &boot_pt_alloc))
+		if (cpu.pdpe1gb && IS_ALIGNED(pa, GPAGE_SIZE) && end - pa >= GPAGE_SIZE)
+			ps = GPAGE_SIZE;
+		else if (IS_ALIGNED(pa, HPAGE_SIZE) && end - pa >= HPAGE_SIZE)
+			ps = HPAGE_SIZE;
+		if (pt_map(pml4, PAGE_OFFSET + pa, pa, ps, flags, ps, &kernel_pt_alloc))
 			return -1;
+		pa += ps;
 	}
 	return 0;
 }
 
-/* What boot_memory_init() could not use as the map said (it does not
- * print: it is built into host tests). Runs just after it. */
-static void report_memory_problems(void)
+/* [a, b) minus [c, d), mapped with flags: the parts before and after. */
+static int map_direct_except(uint64_t pml4, uint64_t a, uint64_t b,
+			     uint64_t c, uint64_t d, uint64_t flags)
 {
-	if (boot_mem.wrapped_entries)
-		kprintf("memory: %u map entries end past 2^64: usable ones ignored, reserved ones reserve to the end\n",
-			boot_mem.wrapped_entries);
-	if (boot_mem.reserved_overlap_bytes)
-		kprintf("memory: %lu KiB listed usable are also listed reserved, ACPI or bad: left unused\n",
-			boot_mem.reserved_overlap_bytes / KiB);
-	if (boot_mem.ram_dropped_bytes)
-		kprintf("memory: %lu MiB of RAM above the %lu TiB direct map are not used\n",
-			(unsigned long)(boot_mem.ram_dropped_bytes / MiB),
-			(unsigned long)(DIRECT_MAP_MAX / TiB));
+	if (d <= a || c >= b)
+		return map_direct(pml4, a, b, flags);
+	return map_direct(pml4, a, MIN(b, c), flags) ?:
+	       map_direct(pml4, MAX(a, d), b, flags);
+}
+
+/* RAM, write-back; the image's text and rodata read-only. */
+static int map_ram(uint64_t pml4, uint64_t base, uint64_t end)
+{
+	uint64_t ro = ALIGN_DOWN(virt_to_phys(_text), PAGE_SIZE);
+	uint64_t ro_end = ALIGN_UP(virt_to_phys(_erodata), PAGE_SIZE);
+
+	if (map_direct_except(pml4, base, end, ro, ro_end, DIRECT_FLAGS))
+		return -1;
+	if (ro_end <= base || ro >= end)
+		return 0;
+	return map_direct(pml4, MAX(base, ro), MIN(end, ro_end), DIRECT_RO);
+}
+
+/* The direct map: RAM, the framebuffer, and every hole of the low 4 GiB
+ * as MMIO (memblock's regions are sorted, page-trimmed and disjoint; the
+ * framebuffer was checked not to overlap RAM). */
+static int map_direct_all(uint64_t pml4, uint64_t fb, uint64_t fb_end)
+{
+	uint64_t hole = 0;
+
+	for (size_t i = 0; i < memblock_memory_count(); i++) {
+		const struct memblock_region *r = memblock_memory_region(i);
+		uint64_t end = r->base + r->size;
+
+		if (map_ram(pml4, r->base, end))
+			return -1;
+		if (hole < MIN(r->base, DIRECT_MAP_LOW_END) &&
+		    map_direct_except(pml4, hole, MIN(r->base, DIRECT_MAP_LOW_END),
+				      fb, fb_end, DIRECT_MMIO))
+			return -1;
+		hole = MAX(hole, end);
+	}
+	if (hole < DIRECT_MAP_LOW_END &&
+	    map_direct_except(pml4, hole, DIRECT_MAP_LOW_END, fb, fb_end, DIRECT_MMIO))
+		return -1;
+	return fb_end > fb ? map_direct(pml4, fb, fb_end, DIRECT_FLAGS) : 0;
 }
 
 int kernel_map_init(uint64_t fb_phys, uint64_t fb_size, const char **err)
 {
-	uint64_t pml4 = boot_alloc_page(NULL);
+	uint64_t pml4 = memblock_pt_page(NULL);
+	uint64_t fb = ALIGN_DOWN(fb_phys, PAGE_SIZE);
+	uint64_t fb_end = fb_size ? ALIGN_UP(fb_phys + fb_size, PAGE_SIZE) : fb;
 	uint64_t guard = (uint64_t)boot_stack_guard;
 	int rc;
 
 	/* entry.asm turned NXE on only when CPUID says the CPU has NX
 	 * (absent on old CPUs, hidden by firmware "XD disable"). */
-	report_memory_problems();
 	paging_set_nx(rdmsr(MSR_EFER) & EFER_NXE);
 	if (!pte_nx)
 		kprintf("paging: NX (execute disable) is unavailable: data pages stay executable\n");
 	*err = "out of memory for page tables";
 	if (!pml4)
 		return -1;
-	rc = map_direct(pml4, 0, MAX(DIRECT_MAP_LOW_END, boot_mem.ram_end));
-	if (!rc && fb_size)
-		rc = map_direct(pml4, fb_phys, fb_phys + fb_size);
+	rc = map_direct_all(pml4, fb, fb_end);
 	rc = rc ?: map_image_range(pml4, _text, _etext, 0);
 	rc = rc ?: map_image_range(pml4, _rodata, _erodata, PTE_NX);
 	rc = rc ?: map_image_range(pml4, _data, (char *)guard, PTE_W | PTE_NX);

@@ -5,7 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/vmap.h"
-#include "boot/memory.h"
+#include "arch/x86_64/kernel_map.h"
 #include "smp/smp.h"
 
 /* Linux's PAGE_KERNEL for a kmap: present, writable, global, no execute. */
@@ -29,7 +29,7 @@ static int kmap_prepare_slot(uintptr_t va)
 
 	/* Any page will do: it is unmapped before anyone could use it. */
 	if (pt_map(kernel_pml4_phys, va, 0, PAGE_SIZE, KMAP_PTE_FLAGS,
-		   PAGE_SIZE, &boot_pt_alloc))
+		   PAGE_SIZE, &kernel_pt_alloc))
 		return -1;
 	pte = pt_lookup(kernel_pml4_phys, va, &ps);
 	if (!pte || ps != PAGE_SIZE)

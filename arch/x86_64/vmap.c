@@ -2,7 +2,7 @@
  * are never freed. */
 #include "arch/x86_64/vmap.h"
 #include "arch/x86_64/paging.h"
-#include "boot/memory.h"
+#include "arch/x86_64/kernel_map.h"
 #include "mm/memblock.h"
 #include "lib/spinlock.h"
 #include "lib/string.h"
@@ -36,7 +36,7 @@ uintptr_t vmap_alloc(uint64_t size)
 		return 0;
 	va = vmap_reserve(size);
 	if (!va || pt_map(kernel_pml4_phys, va, pa, size, PTE_W | PTE_NX | PTE_G,
-			  PAGE_SIZE, &boot_pt_alloc))
+			  PAGE_SIZE, &kernel_pt_alloc))
 		return 0;
 	memset((void *)va, 0, size);
 	return va;
