@@ -7,6 +7,9 @@
                     domain 7 memory at 64 GiB where there is no RAM.
   slit-bad.bin      SLIT for 2 localities with a local distance of 5 and a
                     remote one of 0 (both invalid: local is 10, remote > 10).
+  srat-many.bin     SRAT naming 66 proximity domains (64 is the kernel's
+                    limit) over 300 memory ranges of 2 MiB in [0, 600 MiB)
+                    (256 is the limit); CPU 0 in domain 0, CPU 1 in 65.
   hpet-ram.bin      HPET whose registers are at 16 MiB, inside RAM.
   hpet-high.bin     HPET whose registers are at 1 TiB, outside the always
                     mapped low 4 GiB.
@@ -46,6 +49,14 @@ def srat_nonnuma():
     return table("SRAT", 3, body)
 
 
+def srat_many():
+    body = struct.pack("<IQ", 1, 0)
+    body += srat_cpu(0, 0) + srat_cpu(65, 1)
+    for i in range(300):
+        body += srat_mem(i % 66, i << 21, 1 << 21)
+    return table("SRAT", 3, body)
+
+
 def slit_bad():
     return table("SLIT", 1, struct.pack("<Q", 2) + bytes([5, 0, 0, 5]))
 
@@ -59,6 +70,7 @@ def hpet(address):
 def main():
     out = {
         "srat-nonnuma.bin": srat_nonnuma(),
+        "srat-many.bin": srat_many(),
         "slit-bad.bin": slit_bad(),
         "hpet-ram.bin": hpet(16 << 20),
         "hpet-high.bin": hpet(1 << 40),
