@@ -7,6 +7,9 @@
  *   overflow  unbounded recursion into the stack's guard page (#PF that
  *             cannot push its frame: #DF, reported from the IST stack)
  *   nx        jump into the direct map, which is mapped NX (#PF, fetch)
+ *   text-write  write to this function's own code through the direct
+ *             map, whose alias of text and rodata is read-only (#PF,
+ *             protection, write): a stray pointer cannot patch code
  *   panic     an explicit panic()
  *   panic-nested  a panic() whose report itself faults: exit 5 at once,
  *             with what was printed so far */
@@ -16,7 +19,7 @@
 #include "lib/report.h"
 
 static const char *const crash_variants[] = {
-	"pf", "ud", "overflow", "nx", "panic", "panic-nested", NULL
+	"pf", "ud", "overflow", "nx", "text-write", "panic", "panic-nested", NULL
 };
 
 static volatile uint64_t *volatile null_ptr;
@@ -44,6 +47,8 @@ static void crash_run(struct exp_ctx *c)
 		report_info("unreachable: recursed %lu", recurse(0));
 	if (exp_variant_on(c, "nx"))
 		((void (*)(void))phys_to_virt(1ull * MiB))();
+	if (exp_variant_on(c, "text-write"))
+		*(volatile uint8_t *)phys_to_virt(virt_to_phys((void *)crash_run)) = 0xcc;
 	if (exp_variant_named(c, "panic-nested")) {
 		panic_inject_nested_fault();
 		panic("run=crash variants=panic-nested: deliberate");

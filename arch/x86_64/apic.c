@@ -1,6 +1,7 @@
 /* Local APIC driver (see apic.h). Register offsets: SDM vol. 3A, table
  * 11-1; x2APIC MSR = 0x800 + offset / 16 (11.12.1). */
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/apic_address.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/mmu.h"
@@ -37,12 +38,11 @@ bool lapic_set_base(uint64_t phys)
 {
 	uint64_t msr = rdmsr(MSR_APIC_BASE) & ~(PAGE_SIZE - 1) & 0xffffffffffull;
 
-	if (phys && !(phys & (PAGE_SIZE - 1)) && phys < DIRECT_MAP_LOW_END &&
-	    !memblock_is_memory(phys)) {
+	if (lapic_address_usable(phys, phys && memblock_is_memory(phys))) {
 		apic_phys = phys;
 		return true;
 	}
-	if (msr && msr < DIRECT_MAP_LOW_END && !memblock_is_memory(msr))
+	if (lapic_address_usable(msr, msr && memblock_is_memory(msr)))
 		apic_phys = msr;
 	kprintf("apic: MADT local APIC address %#lx is unusable (zero, unaligned, RAM or above 4 GiB): using %#lx\n",
 		(unsigned long)phys, (unsigned long)apic_phys);

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "arch/x86_64/apic_address.h"
 #include "drivers/acpi.h"
 #include "tests/host/acpi_fake.h"
 
@@ -124,6 +125,11 @@ static void parse_madt(const struct acpi_sdt_header *h)
 	int n = acpi_madt_parse(h, &m, err, sizeof(err));
 
 	check(m.cpu_count <= FUZZ_CPUS && m.cpus_enabled <= m.cpu_count);
+	/* whatever the table says, the kernel's rule never takes an address
+	 * it cannot map or that is not a register page */
+	if (lapic_address_usable(m.lapic_address, false))
+		check(m.lapic_address && !(m.lapic_address & 0xfff) &&
+		      m.lapic_address < (4ull << 30));
 	check(n < 0 || (size_t)n == m.cpu_count);
 	check(m.ioapic_count <= ACPI_MAX_IOAPICS &&
 	      m.irq_override_count <= ACPI_MAX_IRQ_OVERRIDES);

@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include "arch/x86_64/apic_address.h"
 #include "drivers/acpi.h"
 #include "lib/report.h"
 #include "tests/host/acpi_fake.h"
@@ -737,6 +738,21 @@ static void test_madt_limits(void)
 	report_prefix_pop();
 }
 
+/* The rule lapic_set_base() applies to the MADT's local APIC address. */
+static void test_lapic_address(void)
+{
+	report_prefix_push("lapic address");
+	report(lapic_address_usable(0xfee00000, false), "0xfee00000 (QEMU, PCs) usable");
+	report(!lapic_address_usable(0, false), "0 refused");
+	report(!lapic_address_usable(0xfee00800, false), "unaligned refused");
+	report(!lapic_address_usable(0x100000000ull, false), "at 4 GiB refused");
+	report(!lapic_address_usable(1ull << 40, false), "at 1 TiB refused");
+	report(!lapic_address_usable(0x1000000, true), "RAM refused");
+	report(lapic_address_usable(DIRECT_MAP_LOW_END - PAGE_SIZE, false),
+	       "last page below 4 GiB usable");
+	report_prefix_pop();
+}
+
 static void test_madt_truncated(void)
 {
 	struct acpi_madt m;
@@ -1164,6 +1180,7 @@ int main(void)
 	test_madt_rules();
 	test_madt_truncated();
 	test_madt_limits();
+	test_lapic_address();
 	test_srat_two_nodes();
 	test_srat_three_nodes();
 	test_srat_bad();
