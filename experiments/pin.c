@@ -316,7 +316,7 @@ static bool model_ready(struct pin_exp *px)
 	const char *err = NULL;
 	bool ok = !memmap_setup_get(false, &s, &err);
 
-	if (!report(ok, "pin: model of RAM built%s%s", ok ? "" : ": ",
+	if (!report(ok, "model of RAM built%s%s", ok ? "" : ": ",
 		    ok ? "" : err))
 		return false;
 	px->m = s.m;
@@ -345,7 +345,7 @@ static void pin_run(struct exp_ctx *c)
 				continue;
 			if (region_new(px, pages->v[p], maps->v[mp])) {
 				exp_log(c, "pin: %lu MiB of %s folios (%lu), %s "
-					"mapping, %lu table pages",
+					"mapping, %lu table pages\n",
 					px->bytes / MiB, pin_page_names[px->page],
 					px->nfolios, pin_map_names[px->map],
 					px->pt.tables);
