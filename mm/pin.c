@@ -111,7 +111,9 @@ static void cursor_flush(struct pin_cursor *cur)
 
 /* Folio-aware gathering: pages [idx, idx + n) map pfns [pfn, pfn + n).
  * Each folio's share joins the pending run when it continues it (same
- * folio, next page, next pfn), else the pending run is pinned first. */
+ * folio, next page, next pfn), else the pending run is pinned first.
+ * Folios are naturally aligned (buddy blocks), so a folio's end is found
+ * from the pfn and its order without reading the head's pfn. */
 static void gather(struct pin_cursor *cur, uint64_t idx, uint64_t pfn,
 		   uint64_t n)
 {
