@@ -215,9 +215,11 @@ static int run_job(struct pin_exp *px, enum pin_algo algo, bool unpin,
 
 	px->pc.algo = algo;
 	px->pc.unpin = unpin;
+	/* A pin starts from empty batches; an unpin reads the pin's, keeping
+	 * its dropped count (a property of the batches). */
 	if (!unpin)
 		pin_reset(&px->pc);
-	px->pc.atomics = px->pc.walks = px->pc.pages = 0;
+	px->pc.atomics = px->pc.walks = px->pc.pages = px->pc.unmapped = 0;
 	return job_run(&job, &px->stats);
 }
 
