@@ -28,8 +28,9 @@
  * 4 KiB pages of the range, and chunk boundaries must be multiples of
  * PIN_BLOCK_PAGES (align = PIN_BLOCK_PAGES). Calls on disjoint chunks may
  * run on many CPUs at once, also on pages of the same folio. The page
- * tables must not change while a pin or unpin runs. Neither prints nor
- * times. */
+ * tables must not change while a pin or unpin runs, and every folio they
+ * map must be naturally aligned (2^order pages at a multiple of 2^order,
+ * as buddy blocks and folio_alloc's are). Neither prints nor times. */
 #ifndef MM_PIN_H
 #define MM_PIN_H
 #include "mm/folio.h"
