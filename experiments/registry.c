@@ -11,6 +11,7 @@ extern const struct experiment exp_zero;
 extern const struct experiment exp_crash;
 extern const struct experiment exp_fillsum;
 extern const struct experiment exp_xas;
+extern const struct experiment exp_pin;
 /* new-experiment: declarations above */
 
 const struct experiment *const experiments[] = {
@@ -20,6 +21,7 @@ const struct experiment *const experiments[] = {
 	&exp_zero,
 	&exp_fillsum,
 	&exp_xas,
+	&exp_pin,
 	&exp_crash,
 	/* new-experiment: entries above */
 };
