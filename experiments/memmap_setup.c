@@ -22,7 +22,7 @@ static struct pfn_range free_ranges[MEMMAP_MAX_FREE_RANGES];
 static struct mem_section scratch_table[MEMMAP_SCRATCH_MAX_SECTIONS];
 static struct pfn_range scratch_free[1];
 static struct memmap_setup setup;
-static bool built;
+static bool built, touched;
 
 /* @size bytes inside [min, max), lowest address first. */
 static void *alloc_in(uint64_t size, uint64_t min, uint64_t max)
@@ -201,4 +201,14 @@ int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why)
 	}
 	*out = setup;
 	return rc;
+}
+
+bool memmap_setup_touched(void)
+{
+	return touched;
+}
+
+void memmap_setup_touch(void)
+{
+	touched = true;
 }

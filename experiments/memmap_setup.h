@@ -47,4 +47,10 @@ struct memmap_setup {
  * Returns 0, or -1 with *why saying what failed (out of memory, memblock
  * full...): lib/error.h. */
 int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why);
+
+/* Whether an experiment has written the sections' memmap storage since
+ * boot (run=memmap and run=memdesc share it): the first write is the
+ * cold one. memmap_setup_touch records a write. */
+bool memmap_setup_touched(void);
+void memmap_setup_touch(void);
 #endif
