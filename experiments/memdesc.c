@@ -282,7 +282,7 @@ static void run_init(struct memdesc_exp *mx, unsigned li, unsigned threads,
 	unsigned layout = layouts[li];
 	struct memdesc_job mj = { md, mx->fill ? mx->fill->fn : NULL };
 	struct row r = { li ? V_MD32 : V_MD8, layout, threads, rep,
-			 !memmap_setup_touched(), false, 0 };
+			 !memmap_setup_touched(layout), false, 0 };
 	struct job job;
 
 	memdesc_model_init(md, mx->s.m, layout, mx->pool, mx->pool_cap);
@@ -294,7 +294,7 @@ static void run_init(struct memdesc_exp *mx, unsigned li, unsigned threads,
 	span_job(&job, mx->s.m, memdesc_init_job, &mj,
 		 mx->mode, threads, memdesc_variants[r.v]);
 	r.ns = time_job(&mx->stats, &job);
-	memmap_setup_touch();
+	memmap_setup_touch(layout);
 	r.ok = check_init(mx, &job, r.ns);
 	r.ns = MAX(r.ns, 1);
 	log_run(mx, &r);
@@ -357,13 +357,13 @@ static void run_bound(struct memdesc_exp *mx, unsigned li, unsigned threads,
 {
 	struct bound_arg ba = { mx->s.m, mx->fill->fn, layouts[li] };
 	struct row r = { V_BOUND, layouts[li], threads, rep,
-			 !memmap_setup_touched(), false, 0 };
+			 !memmap_setup_touched(layouts[li]), false, 0 };
 	struct job job;
 
 	span_job(&job, mx->s.m, bound_fill, &ba,
 		 mx->mode, threads, "bound");
 	r.ns = time_job(&mx->stats, &job);
-	memmap_setup_touch();
+	memmap_setup_touch(layouts[li]);
 	r.ok = check_bound(mx, layouts[li], r.ns);
 	r.ns = MAX(r.ns, 1);
 	log_run(mx, &r);

@@ -22,7 +22,8 @@ static struct pfn_range free_ranges[MEMMAP_MAX_FREE_RANGES];
 static struct mem_section scratch_table[MEMMAP_SCRATCH_MAX_SECTIONS];
 static struct pfn_range scratch_free[1];
 static struct memmap_setup setup;
-static bool built, touched;
+static bool built;
+static unsigned touched;	/* bytes per page written since boot */
 
 /* @size bytes inside [min, max), lowest address first. */
 static void *alloc_in(uint64_t size, uint64_t min, uint64_t max)
@@ -203,12 +204,12 @@ int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why)
 	return rc;
 }
 
-bool memmap_setup_touched(void)
+bool memmap_setup_touched(unsigned bytes_per_page)
 {
-	return touched;
+	return touched >= bytes_per_page;
 }
 
-void memmap_setup_touch(void)
+void memmap_setup_touch(unsigned bytes_per_page)
 {
-	touched = true;
+	touched = MAX(touched, bytes_per_page);
 }
