@@ -272,6 +272,8 @@ static void refill(struct memdesc_model *md, const unsigned long *bitmap)
 int memdesc_verify_alloc_all(struct memdesc_model *md, unsigned long *bitmap,
 			     char *err, size_t errlen)
 {
+	/* 17 KiB: too big for a kernel stack. The checks run on one CPU
+	 * at a time (the header's "after every init call has returned"). */
 	static uint64_t before[MAX_NUMNODES][MAX_NR_ZONES][NR_PAGE_ORDERS];
 	const struct mm_model *m = md->mm;
 	uint64_t got = 0;
