@@ -72,6 +72,7 @@ struct memdesc_exp {
 	unsigned inject;
 	enum job_mode mode;
 	const struct fill_kernel *fill;
+	unsigned store32;	/* enum memmap_store of the 32-byte layout */
 	char err[MEMMAP_VERIFY_ERR_LEN];
 	struct job_stats stats, check_stats;	/* ~55 KiB each */
 };
@@ -98,12 +99,28 @@ static bool alloc_pool(struct memdesc_exp *mx)
 	return true;
 }
 
+/* The bound's fill kernel: the fastest of the boot's kernel selection.
+ * The 8-byte layout's init uses it too; the 32-byte layout's vector
+ * kernel takes the same kind of stores (AVX2 or SSE2, streaming or not). */
 static void pick_fill(struct memdesc_exp *mx)
 {
 	const struct fill_kernel *cached, *nt;
+	bool avx2;
 
-	if (!kernel_select_fill(mx->c, &cached, &nt))
-		mx->fill = kernel_fastest_fill(cached, nt);
+	if (kernel_select_fill(mx->c, &cached, &nt))
+		return;
+	mx->fill = kernel_fastest_fill(cached, nt);
+	avx2 = (mx->fill->needs & MEMK_NEEDS_AVX2) == MEMK_NEEDS_AVX2;
+	mx->store32 = (avx2 ? MEMMAP_STORE_AVX2 : MEMMAP_STORE_SSE2) |
+		      (mx->fill == nt ? MEMMAP_STORE_NT : 0);
+}
+
+static const char *store32_name(unsigned store)
+{
+	static const char *const names[] = { "scalar", "sse2", "avx2", "?",
+					     "scalar", "sse2-nt", "avx2-nt", "?" };
+
+	return names[store & 7];
 }
 
 static bool setup(struct memdesc_exp *mx, struct exp_ctx *c)
@@ -129,12 +146,12 @@ static bool setup(struct memdesc_exp *mx, struct exp_ctx *c)
 	pick_fill(mx);
 	exp_log(c, "memdesc: %lu struct pages, %lu usable; arrays of %lu MiB "
 		"(8 bytes a page) and %lu MiB (32); %lu free blocks at init; "
-		"pool of %lu descriptors; fill %s\n",
+		"pool of %lu descriptors; fill %s, 32-byte stores %s\n",
 		memmap_present_pages(mx->s.m), mx->s.m->usable_pages,
 		memdesc_array_bytes(mx->s.m, MEMDESC_LAYOUT_8) / MiB,
 		memdesc_array_bytes(mx->s.m, MEMDESC_LAYOUT_32) / MiB,
 		memdesc_init_descs(mx->s.m), mx->pool_cap,
-		mx->fill ? mx->fill->name : "none");
+		mx->fill ? mx->fill->name : "none", store32_name(mx->store32));
 	return true;
 }
 
@@ -144,7 +161,7 @@ static const char *fill_name(const struct memdesc_exp *mx, const struct row *r)
 {
 	if (r->v == V_BOUND || r->layout == MEMDESC_LAYOUT_8)
 		return mx->fill ? mx->fill->name : "scalar";
-	return "scalar";
+	return store32_name(mx->store32);
 }
 
 static void emit(struct memdesc_exp *mx, const struct row *r)
@@ -280,7 +297,8 @@ static void run_init(struct memdesc_exp *mx, unsigned li, unsigned threads,
 {
 	struct memdesc_model *md = &mx->md;
 	unsigned layout = layouts[li];
-	struct memdesc_job mj = { md, mx->fill ? mx->fill->fn : NULL };
+	struct memdesc_job mj = { md, { mx->fill ? mx->fill->fn : NULL,
+					mx->store32 } };
 	struct row r = { li ? V_MD32 : V_MD8, layout, threads, rep,
 			 !memmap_setup_touched(layout), false, 0 };
 	struct job job;

@@ -1,7 +1,7 @@
 /* The memdesc layouts' init and buddy allocator. See mm/memdesc.h and
  * docs/memdesc.md. Built general-registers-only: the 8-byte layout's runs
- * go through the caller's fill kernel, which may use vector registers in
- * its own file (mm/copy_simd.c). */
+ * go through the caller's fill kernel, the 32-byte layout's through
+ * mm/memdesc_simd.c when asked; both files may use vector registers. */
 #include "mm/memdesc.h"
 #include "lib/string.h"
 
@@ -130,7 +130,7 @@ struct md_local {
 struct md_chunk {
 	struct memdesc_model *md;
 	uint64_t start, end;
-	fill_fn *fill;
+	struct memdesc_stores st;
 	uint32_t cur;			/* free range cursor */
 	unsigned inject;		/* snapshot of md->inject */
 	int list_nid;			/* node of the blocks in local, -1 */
@@ -162,18 +162,30 @@ static void count_init(const struct memdesc_model *md, uint64_t a, uint64_t b)
 static void fill8(const struct md_chunk *c, memdesc_t *w, uint64_t n,
 		  uint64_t word)
 {
-	if (c->fill) {
-		c->fill(w, word, n * sizeof(*w));
+	if (c->st.fill) {
+		c->st.fill(w, word, n * sizeof(*w));
 		return;
 	}
 	for (uint64_t i = 0; i < n; i++)
 		w[i] = word;
 }
 
-/* Every field stored once, general registers. */
-static void fill32(struct page32 *p, uint64_t n, unsigned long flags,
-		   uint64_t word, int refcount)
+/* Every field stored once: vector stores if asked, else general
+ * registers. */
+static void fill32(const struct md_chunk *c, struct page32 *p, uint64_t n,
+		   unsigned long flags, uint64_t word, int refcount)
 {
+	/* _refcount and _mapcount as one little-endian word. */
+	const uint64_t counts = (uint64_t)(uint32_t)PAGE_MAPCOUNT_NONE << 32 |
+				(uint32_t)refcount;
+	const uint64_t w[4] = { flags, word, counts, 0 };
+
+	_Static_assert(offsetof(struct page32, _refcount) == 16, "counts word");
+	_Static_assert(offsetof(struct page32, _mapcount) == 20, "counts word");
+	if (c->st.store32 & MEMMAP_STORE_KIND_MASK) {
+		memdesc_simd_fill32(p, n, w, c->st.store32);
+		return;
+	}
 	for (struct page32 *q = p; q < p + n; q++) {
 		q->flags = flags;
 		q->memdesc = word;
@@ -199,7 +211,7 @@ static void fill_piece(const struct md_chunk *c, const struct mem_section *ms,
 	flags = page_flags_make(pfn_to_section_nr(a), ms->nid, zone_for_pfn(a));
 	if (!is_free)
 		flags |= PAGE_FLAG(PG_reserved);
-	fill32(memdesc_entry(md, a), b - a, flags, word, is_free ? 0 : 1);
+	fill32(c, memdesc_entry(md, a), b - a, flags, word, is_free ? 0 : 1);
 }
 
 /* Moves the local blocks into the node's zones: one lock per zone. */
@@ -298,10 +310,10 @@ static void chunk_inject(struct md_chunk *c)
 }
 
 void memdesc_init_range(struct memdesc_model *md, uint64_t start,
-			uint64_t end, fill_fn *fill)
+			uint64_t end, const struct memdesc_stores *st)
 {
 	struct md_chunk c = { .md = md, .start = start, .end = end,
-			      .fill = fill, .list_nid = -1 };
+			      .st = *st, .list_nid = -1 };
 
 	c.cur = memmap_free_range_search(md->mm, start);
 	c.inject = __atomic_load_n(&md->inject, __ATOMIC_RELAXED);
@@ -329,7 +341,7 @@ void memdesc_init_job(uint64_t start, uint64_t end, void *arg)
 {
 	const struct memdesc_job *j = arg;
 
-	memdesc_init_range(j->md, start, end, j->fill);
+	memdesc_init_range(j->md, start, end, &j->st);
 }
 
 /* ---- the buddy allocator ---------------------------------------------- */

@@ -177,19 +177,32 @@ void memdesc_reset_state(struct memdesc_model *md);
 
 /* ---- init ------------------------------------------------------------- */
 
+/* How init writes runs of entries. */
+struct memdesc_stores {
+	fill_fn *fill;		/* 8-byte layout: any fill kernel (mm/copy.h),
+				 * NULL for plain stores */
+	unsigned store32;	/* 32-byte layout: enum memmap_store (scalar,
+				 * or SSE2/AVX2 maybe | NT: memdesc_simd.c) */
+};
+
 /* Writes the entries of the present sections in [start, end) in their
- * final state and hands the free pfns to the buddy as free blocks. @fill
- * (any fill kernel, or NULL for plain stores) writes the 8-byte layout's
- * runs; the 32-byte layout uses plain stores. */
+ * final state and hands the free pfns to the buddy as free blocks. */
 void memdesc_init_range(struct memdesc_model *md, uint64_t start,
-			uint64_t end, fill_fn *fill);
+			uint64_t end, const struct memdesc_stores *st);
 
 /* thread_fn for the job engine; arg is a struct memdesc_job. */
 struct memdesc_job {
 	struct memdesc_model *md;
-	fill_fn *fill;
+	struct memdesc_stores st;
 };
 void memdesc_init_job(uint64_t start, uint64_t end, void *arg);
+
+/* Vector kernel (mm/memdesc_simd.c): writes @n entries from @p (32-byte
+ * aligned), each the four words @w; @store has a vector kind (SSE2 or
+ * AVX2, the latter only if the CPU has it), maybe | NT, in which case it
+ * ends with sfence. */
+void memdesc_simd_fill32(struct page32 *p, uint64_t n, const uint64_t w[4],
+			 unsigned store);
 
 /* ---- the buddy allocator ---------------------------------------------- */
 

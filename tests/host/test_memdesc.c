@@ -109,9 +109,11 @@ static void *run_thread(void *arg)
 
 /* From poison, counts on: @threads threads over @chunk-page chunks. */
 static void sim_init(struct sim *s, unsigned threads, uint64_t chunk,
-		     fill_fn *fill, unsigned inject)
+		     const struct memdesc_stores *st, unsigned inject)
 {
-	struct run r = { { &s->md, fill }, s->m.span_start, s->m.span_end, chunk };
+	static const struct memdesc_stores plain = { NULL, MEMMAP_STORE_SCALAR };
+	struct run r = { { &s->md, st ? *st : plain }, s->m.span_start,
+			 s->m.span_end, chunk };
 	pthread_t tid[NTHREADS];
 
 	memdesc_reset_state(&s->md);
@@ -131,24 +133,42 @@ static bool sim_verify(struct sim *s)
 	return !memdesc_verify_all(&s->md, s->bitmap, s->err, sizeof(s->err));
 }
 
+static bool host_avx2(void)
+{
+	return __builtin_cpu_supports("avx2");
+}
+
 static void test_inits(const struct decl *d, unsigned layout)
 {
-	static const struct { const char *name; fill_fn *fill; } fills[] = {
-		{ "plain stores", NULL }, { "stosq", fill_stosq },
-		{ "sse2", fill_sse2 },
+	static const struct {
+		const char *name;
+		struct memdesc_stores st;
+		bool avx2;
+	} stores[] = {
+		{ "plain stores", { NULL, MEMMAP_STORE_SCALAR }, false },
+		{ "stosq, sse2", { fill_stosq, MEMMAP_STORE_SSE2 }, false },
+		{ "sse2, sse2-nt", { fill_sse2, MEMMAP_STORE_SSE2 | MEMMAP_STORE_NT }, false },
+		{ "nt, avx2", { fill_nt, MEMMAP_STORE_AVX2 }, true },
+		{ "avx2, avx2-nt", { fill_avx2, MEMMAP_STORE_AVX2 | MEMMAP_STORE_NT }, true },
 	};
+	static const struct memdesc_stores threaded = { fill_stosq, MEMMAP_STORE_SSE2 };
 	struct sim *s = sim_new(d, layout);
 
 	report_prefix_push(d->name);
-	for (unsigned f = 0; f < ARRAY_SIZE(fills); f++) {
-		sim_init(s, 1, s->m.span_end - s->m.span_start, fills[f].fill, 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(stores); i++) {
+		if (stores[i].avx2 && !host_avx2()) {
+			report_skip("layout %u, %s: no AVX2 here", layout,
+				    stores[i].name);
+			continue;
+		}
+		sim_init(s, 1, s->m.span_end - s->m.span_start, &stores[i].st, 0);
 		report(sim_verify(s), "layout %u, one call, %s%s%s", layout,
-		       fills[f].name, s->err[0] ? ": " : "", s->err);
+		       stores[i].name, s->err[0] ? ": " : "", s->err);
 		s->err[0] = '\0';
 	}
 	sim_init(s, 1, MAX_ORDER_NR_PAGES, NULL, 0);
 	report(sim_verify(s), "layout %u, max-order pieces %s", layout, s->err);
-	sim_init(s, NTHREADS, PAGES_PER_SECTION, fill_stosq, 0);
+	sim_init(s, NTHREADS, PAGES_PER_SECTION, &threaded, 0);
 	report(sim_verify(s), "layout %u, %u threads on sections %s", layout,
 	       NTHREADS, s->err);
 	report(s->md.pool.failed == 0, "layout %u: pool never empty", layout);
