@@ -59,6 +59,7 @@ struct row {
 	unsigned layout, threads, rep;
 	bool cold, ok;
 	uint64_t ns;
+	uint64_t descs;		/* pool descriptors in use after the timed run */
 };
 
 /* One run=memdesc: what every step shares. */
@@ -194,7 +195,7 @@ static void emit(struct memdesc_exp *mx, const struct row *r)
 	json_u64(j, "chunks", st->chunks);
 	json_u64(j, "lock_contended", st->lock_contended);
 	if (r->v != V_BOUND)
-		json_u64(j, "descs", memdesc_pool_in_use(&mx->md.pool));
+		json_u64(j, "descs", r->descs);
 	exp_json_job_threads(j, st);
 	exp_result_end(mx->c, &res);
 }
@@ -300,7 +301,7 @@ static void run_init(struct memdesc_exp *mx, unsigned li, unsigned threads,
 	struct memdesc_job mj = { md, { mx->fill ? mx->fill->fn : NULL,
 					mx->store32 } };
 	struct row r = { li ? V_MD32 : V_MD8, layout, threads, rep,
-			 !memmap_setup_touched(layout), false, 0 };
+			 !memmap_setup_touched(layout), false, 0, 0 };
 	struct job job;
 
 	memdesc_model_init(md, mx->s.m, layout, mx->pool, mx->pool_cap);
@@ -313,6 +314,7 @@ static void run_init(struct memdesc_exp *mx, unsigned li, unsigned threads,
 		 mx->mode, threads, memdesc_variants[r.v]);
 	r.ns = time_job(&mx->stats, &job);
 	memmap_setup_touch(layout);
+	r.descs = memdesc_pool_in_use(&md->pool);
 	r.ok = check_init(mx, &job, r.ns);
 	r.ns = MAX(r.ns, 1);
 	log_run(mx, &r);
@@ -375,7 +377,7 @@ static void run_bound(struct memdesc_exp *mx, unsigned li, unsigned threads,
 {
 	struct bound_arg ba = { mx->s.m, mx->fill->fn, layouts[li] };
 	struct row r = { V_BOUND, layouts[li], threads, rep,
-			 !memmap_setup_touched(layouts[li]), false, 0 };
+			 !memmap_setup_touched(layouts[li]), false, 0, 0 };
 	struct job job;
 
 	span_job(&job, mx->s.m, bound_fill, &ba,
