@@ -393,8 +393,9 @@ static void run_bound(struct memdesc_exp *mx, unsigned li, unsigned threads,
 /* ---- the experiment --------------------------------------------------------- */
 
 /* One round at threads[@ti]: each chosen layout, then its bound, so each
- * ratio compares runs made moments apart. "bound" alone runs both
- * layouts' bounds. */
+ * ratio compares runs made moments apart. As in run=memmap the bound runs
+ * whenever its layout does (it is the ratio's reference); "bound" alone
+ * runs both layouts' bounds. */
 static void run_round(struct memdesc_exp *mx, unsigned ti, unsigned rep)
 {
 	struct exp_ctx *c = mx->c;
@@ -406,8 +407,7 @@ static void run_round(struct memdesc_exp *mx, unsigned ti, unsigned rep)
 
 		if (init)
 			run_init(mx, li, c->threads[ti], rep);
-		if (mx->fill && (init || !any) &&
-		    exp_variant_on(c, memdesc_variants[V_BOUND]))
+		if (mx->fill && (init || !any))
 			run_bound(mx, li, c->threads[ti], rep);
 	}
 }
