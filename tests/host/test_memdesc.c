@@ -4,7 +4,7 @@
  * threads, with plain stores and fill kernels; full verification
  * (mm/memdesc_verify.h) including drain and refill; both injections
  * caught; a randomized allocate/free run that must end in the state
- * init made; concurrent allocations and frees (built again under TSan as
+ * init made; an empty descriptor pool refusing a split cleanly; concurrent allocations and frees (built again under TSan as
  * test_memdesc_tsan). */
 #include <pthread.h>
 #include <stdlib.h>
@@ -312,6 +312,42 @@ static void test_concurrent(unsigned layout)
 	sim_free(s);
 }
 
+/* A pool with room for init only: a split that needs a descriptor fails
+ * cleanly (NULL, counted, nothing changed); allocations that need no split
+ * still work, and freeing everything gives init's state back. */
+static void test_pool_empty(unsigned layout)
+{
+	static struct memdesc_desc *held[64];
+	struct sim *s = sim_new(&decls[0], layout);
+	struct zone *z = &s->md.zones[0][ZONE_DMA32];
+	struct memdesc_desc *f;
+	unsigned n = 0, k = 0;
+	bool ok;
+
+	memdesc_model_init(&s->md, &s->m, layout, s->pool,
+			   memdesc_init_descs(&s->m));
+	sim_init(s, 1, PAGES_PER_SECTION, NULL, 0);
+	ok = s->md.pool.failed == 0;
+	/* Take the smallest blocks whole until the smallest order k > 0. */
+	while (n < ARRAY_SIZE(held) && !list_empty(&z->free_area[0].free_list))
+		held[n++] = memdesc_alloc(&s->md, z, 0);
+	while (k <= MAX_PAGE_ORDER && list_empty(&z->free_area[k].free_list))
+		k++;
+	ok = ok && n < ARRAY_SIZE(held) && k > 0 && k <= MAX_PAGE_ORDER;
+	f = ok ? memdesc_alloc(&s->md, z, k - 1) : NULL;	/* needs a split */
+	ok = ok && f == NULL && s->md.pool.failed == 1;
+	f = ok ? memdesc_alloc(&s->md, z, k) : NULL;		/* needs none */
+	ok = ok && f && f->order == k;
+	if (f)
+		memdesc_folio_put(&s->md, f);
+	while (n)
+		memdesc_folio_put(&s->md, held[--n]);
+	ok = ok && !memdesc_verify_buddy(&s->md, s->bitmap, s->err, sizeof(s->err));
+	report(ok, "layout %u: empty pool: a split refused, the rest intact %s",
+	       layout, s->err);
+	sim_free(s);
+}
+
 int main(void)
 {
 	static const unsigned layouts[] = { MEMDESC_LAYOUT_8, MEMDESC_LAYOUT_32 };
@@ -322,6 +358,7 @@ int main(void)
 		test_injections(layouts[l]);
 		test_fuzz(layouts[l]);
 		test_concurrent(layouts[l]);
+		test_pool_empty(layouts[l]);
 	}
 	return report_summary();
 }
