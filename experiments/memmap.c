@@ -409,6 +409,7 @@ static void run_init(struct memmap_exp *mx, enum variant v, unsigned threads,
 	prepare_init(mx, m);
 	r.ns = time_job(&mx->stats, &job);
 	mx->touched = true;
+	memmap_setup_touch(sizeof(struct page));
 	/* Before the verification, whose allocations take the locks too. */
 	t = zone_totals(m);
 	r.zone_locks = t.locks;
@@ -484,6 +485,7 @@ static void run_bound(struct memmap_exp *mx, unsigned threads, unsigned rep)
 
 	r.ns = time_job(&mx->stats, &job);
 	mx->touched = true;
+	memmap_setup_touch(sizeof(struct page));
 	r.ok = check_bound(mx, m, r.ns);
 	r.ns = MAX(r.ns, 1);
 	log_run(mx, &r);

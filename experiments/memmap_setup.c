@@ -23,6 +23,7 @@ static struct mem_section scratch_table[MEMMAP_SCRATCH_MAX_SECTIONS];
 static struct pfn_range scratch_free[1];
 static struct memmap_setup setup;
 static bool built;
+static unsigned touched;	/* bytes per page written since boot */
 
 /* @size bytes inside [min, max), lowest address first. */
 static void *alloc_in(uint64_t size, uint64_t min, uint64_t max)
@@ -201,4 +202,14 @@ int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why)
 	}
 	*out = setup;
 	return rc;
+}
+
+bool memmap_setup_touched(unsigned bytes_per_page)
+{
+	return touched >= bytes_per_page;
+}
+
+void memmap_setup_touch(unsigned bytes_per_page)
+{
+	touched = MAX(touched, bytes_per_page);
 }

@@ -47,4 +47,12 @@ struct memmap_setup {
  * Returns 0, or -1 with *why saying what failed (out of memory, memblock
  * full...): lib/error.h. */
 int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why);
+
+/* Whether an experiment has written the first @bytes_per_page bytes per
+ * page of every section's memmap storage since boot (run=memmap writes 64,
+ * run=memdesc 8 or 32 at the start of the same storage): a run writing
+ * more than anyone before is (at least partly) cold. memmap_setup_touch
+ * records a write of @bytes_per_page per page. */
+bool memmap_setup_touched(unsigned bytes_per_page);
+void memmap_setup_touch(unsigned bytes_per_page);
 #endif

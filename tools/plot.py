@@ -85,6 +85,9 @@ def cpus_of(rec):
 # threads asked for next to the threads that ran (older kernels:
 # requested_threads; newer: threads_run).
 PARAM_FIELDS = ("kernel", "engine", "pin-page", "pin-map")
+# Fields that always tell rows apart when present: run=memdesc's bound rows
+# carry the memmap layout (bytes a page) they fill.
+ALWAYS_PARAM_FIELDS = ("layout",)
 SWEEP_VARIANTS = {"kernel": "kernel"}      # field -> variant that sweeps it
 THREAD_FIELDS = ("requested_threads", "threads_run")
 
@@ -102,7 +105,8 @@ def _chosen(rec, field):
 
 def row_key(rec):
 	kind, size = size_of(rec)
-	params = tuple((f, _scalar(rec[f])) for f in PARAM_FIELDS if f in rec and _chosen(rec, f))
+	params = tuple((f, _scalar(rec[f])) for f in PARAM_FIELDS if f in rec and _chosen(rec, f)) + \
+		tuple((f, _scalar(rec[f])) for f in ALWAYS_PARAM_FIELDS if f in rec)
 	tparams = tuple((f, _scalar(rec[f])) for f in THREAD_FIELDS if f in rec)
 	return (config_key(rec), cpus_of(rec), str(rec.get("variant", "-")), kind, size,
 		rec.get("page_bytes", 0), rec.get("threads", 0), params, tparams)
@@ -139,7 +143,7 @@ class Row:
 		self.n = len(samples)
 		self.median = statistics.median(samples)
 		self.min, self.max = self.samples[0], self.samples[-1]
-		self.speedup = self.vs_bound = self.vs_linux = None
+		self.speedup = self.vs_bound = self.vs_linux = self.vs_bound64 = None
 
 	def rate(self):
 		"""ns/page for page-sized rows, GB/s for byte-sized rows, '' otherwise."""
@@ -275,6 +279,18 @@ def attach_linux(rows_by_exp, ref):
 			row.vs_linux = row.median / hit[0]
 
 
+def attach_bound64(rows_by_exp):
+	"""Warm memdesc rows get vs_bound64 = median / median of run=memmap's warm
+	bound (the 64-byte memmap's bytes filled) at the same config, vCPUs and
+	threads: issue 15's yardstick for the compact layouts (docs/memdesc.md)."""
+	bounds = {(r.config, r.cpus, r.threads): r.median for r in rows_by_exp.get("memmap", [])
+		  if r.variant == BOUND and r.median}
+	for row in rows_by_exp.get("memdesc", []):
+		b = bounds.get((row.config, row.cpus, row.threads))
+		if b and not row.variant.endswith(COLD_SUFFIX):
+			row.vs_bound64 = row.median / b
+
+
 # ---------------------------------------------------------------- summary.md
 
 
@@ -300,7 +316,8 @@ def experiment_table(exp, rows):
 		lines += [f"{where}: {configs[0]}", ""]
 	header = (["config"] if len(configs) > 1 else []) + \
 		["vCPUs", "variant", "size", "threads", "n", "median ms", "min-max ms", "rate",
-		 "speedup", "× bound"] + (["vs Linux"] if exp == "memmap" else [])
+		 "speedup", "× bound"] + (["vs Linux"] if exp == "memmap" else []) + \
+		(["× bound64"] if exp == "memdesc" else [])
 	body = []
 	for r in rows:
 		cells = ([config_label(r.config)] if len(configs) > 1 else []) + \
@@ -308,6 +325,8 @@ def experiment_table(exp, rows):
 			 f"{ms(r.min)}-{ms(r.max)}", r.rate(), ratio(r.speedup), ratio(r.vs_bound)]
 		if exp == "memmap":
 			cells.append(ratio(r.vs_linux))
+		if exp == "memdesc":
+			cells.append(ratio(r.vs_bound64))
 		body.append(cells)
 	lines.append(md_table(header, body))
 	return "\n".join(lines)
@@ -322,14 +341,16 @@ def cases_table(cases):
 COLUMN_NOTES = """\
 Columns: n = samples (in-guest reps x boots; results with verified=false are left
 out); a row is one config, vCPU count, variant, size, page size, threads and every
-parameter that tells results apart (`kernel=`, `engine=`; threads asked vs run as
+parameter that tells results apart (`kernel=`, `engine=`, memdesc's `layout`; threads asked vs run as
 "2 (1 run)"); rate = ns per 4 KiB page, GB/s (bytes/ns) or ns per job unit; speedup =
 median at 1 thread / median (same config and size); × bound = median time / median time
 of variant 'bound' at the same config, size and threads, for every experiment (1.00x = at
 the bound, above = slower); vs Linux = median /
 Linux's deferred struct page init in the same QEMU memory size and vCPUs (from
 tools/compare-linux), shown for cold rows (first run of a boot, like Linux's)
-that use every vCPU; a "(cold)" row is the first run of its boot."""
+that use every vCPU; a "(cold)" row is the first run of its boot; × bound64 (memdesc)
+= median / median of memmap's warm bound (64 bytes a page) at the same config, vCPUs
+and threads, from the same boots."""
 
 
 def host_lines(meta):
@@ -621,6 +642,7 @@ def report(run_dir, plots=True):
 	rows_by_exp = build_rows(records)
 	ref = linux_reference(run_dir, records)
 	attach_linux(rows_by_exp, ref)
+	attach_bound64(rows_by_exp)
 	names, notes = ([], [])
 	if plots:
 		names, notes = make_plots(run_dir, records, rows_by_exp)
