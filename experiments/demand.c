@@ -420,6 +420,8 @@ static bool check(struct demand *d)
 				"%lu ms (%u waits timed out: a lost wake-up)",
 				d->timeout_cpu, d->timeout_page,
 				d->bound_ns / 1000000, d->timeouts);
+	if (!pages_ok(d))
+		return false;
 	if (d->bad_faults || d->map_errors)
 		return fail_why(d, "%lu unexpected faults, %lu failed maps",
 				d->bad_faults, d->map_errors);
@@ -431,7 +433,7 @@ static bool check(struct demand *d)
 	if (d->mode != FQ_SELF && d->fq.wakeups != posted)
 		return fail_why(d, "%lu faults posted, %lu woken", posted,
 				d->fq.wakeups);
-	return pages_ok(d);
+	return true;
 }
 
 /* ---- the record ---------------------------------------------------------- */
