@@ -492,8 +492,8 @@ static void record(struct demand *d, uint64_t ns, unsigned rep, unsigned ti)
 	r.verified = check(d);
 	latency(d, &p50, &p99);
 	ksnprintf(share, sizeof(share), "%u", d->share_pct);
-	exp_result_key(&r, "share", share);
-	exp_result_key(&r, "wait", demand_wait_names[!d->halt]);
+	exp_result_key(&r, "demand-share-pct", share);
+	exp_result_key(&r, "demand-wait", demand_wait_names[!d->halt]);
 	j = exp_result_begin(d->c, &r);
 	json_u64(j, "resolvers", d->mode == FQ_SELF ? 0 : d->resolvers);
 	json_u64(j, "region_pages", d->region);

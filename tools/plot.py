@@ -84,7 +84,7 @@ def cpus_of(rec):
 # loop itself, the pick follows noise and the results stay pooled -- and the
 # threads asked for next to the threads that ran (older kernels:
 # requested_threads; newer: threads_run).
-PARAM_FIELDS = ("kernel", "engine")
+PARAM_FIELDS = ("kernel", "engine", "demand-share-pct", "demand-wait")
 SWEEP_VARIANTS = {"kernel": "kernel"}      # field -> variant that sweeps it
 THREAD_FIELDS = ("requested_threads", "threads_run")
 
