@@ -23,10 +23,12 @@
  * Resolvers are CPUs of their own (the online CPUs after the faulting
  * ones), so global and percpu run at most nr_cpus - resolvers faulting
  * CPUs: threads_run says how many ran. A waiting CPU halts until a wake
- * IPI (demand-wait=halt) or spins (spin), bounded by demand-wait-ms; a
- * resolver with nothing to do pokes a halted waiter that passed its bound,
- * which then names itself. demand-share-pct of each CPU's pages are the
- * same for every CPU (100: all CPUs race for every page), the rest its own.
+ * IPI (demand-wait=halt) or spins (spin), bounded by demand-wait-ms (the
+ * APIC timer ends a halt at its deadline: smp/wake.h); a wait that expires
+ * names its CPU. Idle resolvers halt (or spin) too, until a fault is
+ * posted to them, as a userfaultfd reader sleeps in poll().
+ * demand-share-pct of each CPU's pages are the same for every CPU (100:
+ * all CPUs race for every page), the rest its own.
  *
  * Verified outside the timing: every page filled exactly once and mapped
  * once, its contents the source's, every word read right, every posted
@@ -55,6 +57,8 @@
 #define DEMAND_POOL_SLACK  8
 #define DEMAND_TABLE_REPS  16   /* reps kept for the console table */
 #define DEMAND_MAX_THREADS CMDLINE_MAX_ITEMS
+/* An idle resolver re-checks whether the faulting CPUs finished. */
+#define DEMAND_RESOLVER_NAP_NS (1000ull * 1000)
 
 static const struct cmdline_param demand_bytes = {
 	.name = "demand-bytes", .type = CMDLINE_SIZE, .max_items = 1,
@@ -127,7 +131,7 @@ struct demand {
 	unsigned piece_of[MAX_CPUS]; /* online CPU -> faulting piece */
 	unsigned cpus[MAX_CPUS];     /* piece -> online CPU */
 	struct demand_piece piece[MAX_CPUS];
-	uint64_t waiting_since[MAX_CPUS], poked[MAX_CPUS];  /* by CPU */
+	uint32_t kick[MAX_CPUS];     /* by resolver: a fault was posted */
 	uint32_t timeouts, faulters_done;
 	unsigned timeout_cpu;
 	uint64_t timeout_page, bad_faults;
@@ -192,6 +196,25 @@ static uint64_t demand_clock(void *ctx)
 	return now_ns();
 }
 
+/* Whether resolver r serves queue q. */
+static bool serves(const struct demand *d, unsigned r, unsigned q)
+{
+	return d->mode == FQ_GLOBAL || q % d->resolvers == r;
+}
+
+/* After a post: the resolver that serves queue q learns of it. Pairs with
+ * the clear-then-look in resolver_sleep (both sequentially consistent):
+ * either it sees the fault, or this exchange finds its flag clear and the
+ * IPI ends its halt. */
+static void kick_resolver(struct demand *d, unsigned q, unsigned idx)
+{
+	unsigned r = d->mode == FQ_GLOBAL ? idx % d->resolvers :
+		     q % d->resolvers;
+
+	if (!__atomic_exchange_n(&d->kick[r], 1, __ATOMIC_SEQ_CST) && d->halt)
+		smp_wake(d->cpus[d->faulters + r]);
+}
+
 /* ---- the fault handler ---------------------------------------------------- */
 
 static void note_timeout(struct demand *d, unsigned cpu, uint64_t page)
@@ -209,16 +232,17 @@ static void fault_queued(struct demand *d, struct demand_piece *p,
 			 unsigned cpu, uint64_t page)
 {
 	struct fq_fault *f = &p->fault;
+	unsigned q;
 
 	*f = (struct fq_fault){ .page = page, .cpu = cpu };
 	p->posted++;
-	__atomic_store_n(&d->waiting_since[cpu], now_ns(), __ATOMIC_RELAXED);
-	fq_post(&d->fq, fq_queue_of(&d->fq, d->piece_of[cpu]), f);
+	q = fq_queue_of(&d->fq, d->piece_of[cpu]);
+	fq_post(&d->fq, q, f);
+	kick_resolver(d, q, d->piece_of[cpu]);
 	if (!smp_wait_flag(&f->done, d->bound_ns, d->halt)) {
 		note_timeout(d, cpu, page);
 		p->abandoned = true;
 	}
-	__atomic_store_n(&d->waiting_since[cpu], 0, __ATOMIC_RELAXED);
 }
 
 static bool demand_fault(void *arg, uint64_t va, uint64_t error)
@@ -264,23 +288,16 @@ static void fault_piece(struct demand *d, unsigned idx)
 	__atomic_fetch_add(&d->faulters_done, 1, __ATOMIC_RELEASE);
 }
 
-/* Halted waiters past their bound get an IPI so their bounded wait can
- * end (there is no timer to end a halt): at most one per bound / 4. */
-static void poke_late_waiters(struct demand *d)
+/* An idle resolver sleeps until a fault is posted to it, as a
+ * userfaultfd reader sleeps in poll(); bounded, so that it also sees the
+ * faulting CPUs finish. */
+static void resolver_sleep(struct demand *d, unsigned r)
 {
-	uint64_t now = now_ns();
-
-	for (unsigned i = 0; d->halt && i < d->faulters; i++) {
-		unsigned cpu = d->cpus[i];
-		uint64_t since = __atomic_load_n(&d->waiting_since[cpu],
-						 __ATOMIC_RELAXED);
-
-		if (since && now - since > d->bound_ns &&
-		    now - d->poked[cpu] > d->bound_ns / 4) {
-			d->poked[cpu] = now;
-			smp_wake(cpu);
-		}
-	}
+	__atomic_store_n(&d->kick[r], 0, __ATOMIC_SEQ_CST);
+	for (unsigned q = 0; q < d->fq.nqueues; q++)
+		if (serves(d, r, q) && fq_pending(&d->fq, q))
+			return;
+	smp_wait_flag(&d->kick[r], DEMAND_RESOLVER_NAP_NS, d->halt);
 }
 
 /* A resolver: serves its queues until every faulting CPU finished. */
@@ -291,12 +308,10 @@ static void resolve_piece(struct demand *d, unsigned r)
 		bool did = false;
 
 		for (unsigned q = 0; q < d->fq.nqueues; q++)
-			if (d->mode == FQ_GLOBAL || q % d->resolvers == r)
+			if (serves(d, r, q))
 				did |= fq_resolve_one(&d->fq, q);
-		if (!did) {
-			poke_late_waiters(d);
-			cpu_relax();
-		}
+		if (!did)
+			resolver_sleep(d, r);
 	}
 }
 
@@ -547,8 +562,7 @@ static void run_mode(struct demand *d, enum fq_mode m, unsigned ti,
 		return;
 	w.n = cpu_set_first(d->cpus, d->faulters + d->resolvers);
 	memset(d->piece, 0, sizeof(d->piece));
-	memset(d->waiting_since, 0, sizeof(d->waiting_since));
-	memset(d->poked, 0, sizeof(d->poked));
+	memset(d->kick, 0, sizeof(d->kick));
 	for (unsigned i = 0; i < w.n; i++)
 		d->piece_of[d->cpus[i]] = i;
 	d->timeouts = d->faulters_done = 0;
@@ -639,6 +653,10 @@ static void demand_run(struct exp_ctx *c)
 		return;
 	}
 	fill_source(d);
+	exp_log(c, "demand: %lu pages per faulting CPU, %u%% shared, wait %s "
+		"(APIC timer %u ticks/ms bounds a halt), %u resolver(s)\n",
+		d->per_cpu, d->share_pct, demand_wait_names[!d->halt],
+		smp_wake_timer_ticks_per_ms(), d->want_resolvers);
 	for (unsigned rep = 0; rep < exp_reps(c); rep++)
 		for (unsigned ti = 0; ti < c->nthreads; ti++)
 			for (enum fq_mode m = FQ_GLOBAL; m <= FQ_SELF; m++)

@@ -90,6 +90,11 @@ int fq_fill_once(struct fq *fq, uint64_t page)
 	return FQ_FILLED;
 }
 
+bool fq_pending(struct fq *fq, unsigned q)
+{
+	return __atomic_load_n(&fq->queues[q].pending, __ATOMIC_SEQ_CST);
+}
+
 bool fq_page_done(const struct fq *fq, uint64_t page)
 {
 	return __atomic_load_n(&fq->state[page], __ATOMIC_ACQUIRE) == FQ_DONE;

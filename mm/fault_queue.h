@@ -101,6 +101,10 @@ bool fq_resolve_one(struct fq *fq, unsigned q);
  * bounded by ops.fill_wait_ns, for a fill in progress: FQ_TIMEDOUT when
  * it does not finish). What FQ_SELF calls on the faulting CPU. */
 int fq_fill_once(struct fq *fq, uint64_t page);
+/* Whether queue q has a fault posted and not yet taken. Sequentially
+ * consistent, for a resolver that clears its kick flag, then looks, then
+ * sleeps (the poster sets the flag after fq_post). */
+bool fq_pending(struct fq *fq, unsigned q);
 /* Whether page is filled (acquire: its contents are visible). */
 bool fq_page_done(const struct fq *fq, uint64_t page);
 #endif

@@ -232,15 +232,18 @@ static void test_pending_woken_by_exists(void)
 
 	*a = (struct fq_fault){ .page = 5, .cpu = 0 };
 	*b = (struct fq_fault){ .page = 5, .cpu = 1 };
+	report(!fq_pending(&h->fq, 0), "an empty queue has nothing pending");
 	fq_post(&h->fq, 0, a);
 	fq_post(&h->fq, 0, b);
+	report(fq_pending(&h->fq, 0), "a posted fault is pending");
 	report(fq_resolve_one(&h->fq, 0) && a->done && !b->done &&
 	       h->fills[5] == 1, "the first resolve fills and wakes the "
 	       "waiter it took; the pending one still waits");
 	report(fq_resolve_one(&h->fq, 0) && b->done && h->fills[5] == 1 &&
 	       h->fq.duplicates == 1, "the second resolve sees EEXIST, "
 	       "fills nothing and wakes its waiter");
-	report(!fq_resolve_one(&h->fq, 0) && !left_in_queues(h),
+	report(!fq_resolve_one(&h->fq, 0) && !left_in_queues(h) &&
+	       !fq_pending(&h->fq, 0),
 	       "then the queue is empty");
 	report(fq_fill_once(&h->fq, 5) == FQ_EXISTS &&
 	       fq_fill_once(&h->fq, 6) == FQ_FILLED,
