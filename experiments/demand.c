@@ -539,7 +539,7 @@ static bool pick_cpus(struct demand *d, unsigned threads)
 	d->resolvers = d->mode == FQ_SELF ? 0 :
 		       MIN(d->want_resolvers, n - 1);
 	if (d->mode != FQ_SELF && !d->resolvers) {
-		report_skip("demand %s: one CPU leaves none to resolve",
+		report_skip("%s: one CPU leaves none to resolve",
 			    mode_names[d->mode]);
 		return false;
 	}
