@@ -13,6 +13,7 @@ extern const struct experiment exp_crash;
 extern const struct experiment exp_fillsum;
 extern const struct experiment exp_xas;
 extern const struct experiment exp_pin;
+extern const struct experiment exp_demand;
 /* new-experiment: declarations above */
 
 const struct experiment *const experiments[] = {
@@ -24,6 +25,7 @@ const struct experiment *const experiments[] = {
 	&exp_fillsum,
 	&exp_xas,
 	&exp_pin,
+	&exp_demand,
 	&exp_crash,
 	/* new-experiment: entries above */
 };

@@ -6,6 +6,7 @@
  * from the ones doing work. */
 #include "smp/smp.h"
 #include "smp/tlb.h"
+#include "smp/wake.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/traps.h"
@@ -118,6 +119,7 @@ void smp_init_ipis(void)
 {
 	trap_set_handler(VEC_IPI_CALL, ipi_call);
 	tlb_init();
+	smp_wake_init();
 	trap_set_handler(VEC_NMI, nmi_stop);
 	online_cpus[0] = &percpu_area[0];
 	panic_stop_others = stop_others;

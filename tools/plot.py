@@ -84,7 +84,8 @@ def cpus_of(rec):
 # loop itself, the pick follows noise and the results stay pooled -- and the
 # threads asked for next to the threads that ran (older kernels:
 # requested_threads; newer: threads_run).
-PARAM_FIELDS = ("kernel", "engine", "pin-page", "pin-map")
+PARAM_FIELDS = ("kernel", "engine", "pin-page", "pin-map",
+		"demand-share-pct", "demand-wait")
 # Fields that always tell rows apart when present: run=memdesc's bound rows
 # carry the memmap layout (bytes a page) they fill.
 ALWAYS_PARAM_FIELDS = ("layout",)

@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpufeatures.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/traps.h"
+#include "arch/x86_64/tsc.h"
 #include "lib/printf.h"
 #include "mm/memblock.h"
 
@@ -17,6 +18,12 @@
 #define APIC_REG_SVR       0x0f0
 #define APIC_REG_ICR_LO    0x300
 #define APIC_REG_ICR_HI    0x310
+#define APIC_REG_LVT_TIMER 0x320
+#define APIC_REG_TMR_INIT  0x380
+#define APIC_REG_TMR_CUR   0x390
+#define APIC_REG_TMR_DIV   0x3e0
+#define APIC_TMR_DIV_1     0xb         /* divide configuration: by 1 */
+#define APIC_LVT_MASKED    (1u << 16)
 #define APIC_SVR_ENABLE    (1u << 8)
 #define X2APIC_MSR_BASE    0x800
 #define ICR_FIXED          (0u << 8)
@@ -146,4 +153,26 @@ bool lapic_send_sipi(uint32_t apic_id, uint8_t page)
 bool lapic_send_nmi(uint32_t apic_id)
 {
 	return icr_send(apic_id, ICR_NMI | ICR_ASSERT);
+}
+
+/* One-shot mode is LVT timer mode 00 (SDM 11.5.4): vector only. */
+void lapic_timer_oneshot(uint8_t vector, uint32_t ticks)
+{
+	apic_write(APIC_REG_TMR_DIV, APIC_TMR_DIV_1);
+	apic_write(APIC_REG_LVT_TIMER, vector);
+	apic_write(APIC_REG_TMR_INIT, ticks);
+}
+
+/* Counts the timer down, masked, across a TSC-timed millisecond. */
+uint32_t lapic_timer_ticks_per_ms(void)
+{
+	uint32_t left;
+
+	apic_write(APIC_REG_TMR_DIV, APIC_TMR_DIV_1);
+	apic_write(APIC_REG_LVT_TIMER, APIC_LVT_MASKED);
+	apic_write(APIC_REG_TMR_INIT, 0xffffffffu);
+	udelay(1000);
+	left = apic_read(APIC_REG_TMR_CUR);
+	apic_write(APIC_REG_TMR_INIT, 0);
+	return 0xffffffffu - left;
 }

@@ -25,4 +25,10 @@ bool lapic_set_base(uint64_t phys);
  * xAPIC mode, 0xff being the broadcast); lapic_init() sets the mode. IPIs
  * to larger ids are refused (false), never sent. */
 uint32_t lapic_max_apic_id(void);
+/* The calling CPU's local APIC timer, one-shot, divide by 1 (SDM 11.5.4):
+ * `vector` arrives after `ticks` timer ticks; ticks = 0 stops it. */
+void lapic_timer_oneshot(uint8_t vector, uint32_t ticks);
+/* Timer ticks per millisecond, counted against the TSC (udelay) with the
+ * timer masked; the TSC must be calibrated. Stops the timer. */
+uint32_t lapic_timer_ticks_per_ms(void);
 #endif

@@ -16,6 +16,8 @@
 #define VEC_IPI_CALL      0xf0   /* smp/call.c: run a function */
 #define VEC_IPI_STOP      0xf1   /* panic: stop the other CPUs */
 #define VEC_IPI_TLB       0xf2   /* smp/tlb.c: flush the TLB */
+#define VEC_IPI_WAKE      0xf3   /* smp/wake.c: end a halt, nothing else */
+#define VEC_WAKE_TIMER    0xf4   /* smp/wake.c: a halt's bound expired */
 #define VEC_SPURIOUS      0xff
 
 struct trap_frame {
