@@ -11,6 +11,7 @@ extern const struct experiment exp_zero;
 extern const struct experiment exp_crash;
 extern const struct experiment exp_fillsum;
 extern const struct experiment exp_xas;
+extern const struct experiment exp_split;
 /* new-experiment: declarations above */
 
 const struct experiment *const experiments[] = {
@@ -21,6 +22,7 @@ const struct experiment *const experiments[] = {
 	&exp_fillsum,
 	&exp_xas,
 	&exp_crash,
+	&exp_split,
 	/* new-experiment: entries above */
 };
 const unsigned nr_experiments = ARRAY_SIZE(experiments);

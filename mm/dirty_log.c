@@ -22,6 +22,16 @@ bool dirty_log_test(const uint64_t *bitmap, uint64_t page)
 	return bitmap[page / 64] >> (page % 64) & 1;
 }
 
+/* Set bits of x (the kernel is built without popcnt: no libgcc helper). */
+static uint64_t bits_set(uint64_t x)
+{
+	uint64_t n = 0;
+
+	for (; x; x &= x - 1)
+		n++;
+	return n;
+}
+
 uint64_t dirty_log_get_clear(struct dirty_log *d, uint64_t *out, uint64_t w0,
 			     uint64_t w1)
 {
@@ -29,7 +39,7 @@ uint64_t dirty_log_get_clear(struct dirty_log *d, uint64_t *out, uint64_t w0,
 
 	for (uint64_t w = w0; w < w1; w++) {
 		out[w] = __atomic_exchange_n(&d->bitmap[w], 0, __ATOMIC_ACQ_REL);
-		n += (uint64_t)__builtin_popcountll(out[w]);
+		n += bits_set(out[w]);
 	}
 	return n;
 }
