@@ -657,9 +657,13 @@ static void print_table(struct split_exp *s, const char *line,
 
 	exp_log(s->c, "split: \"%s\" (median of %u)\n", line, reps);
 	exp_log(s->c, "split: vCPUs");
-	for (unsigned ci = 0; ci < s->ncfgs; ci++)
-		exp_log(s->c, " | %s %-8s", s->cfgs[ci].variant,
-			s->cfgs[ci].value);
+	for (unsigned ci = 0; ci < s->ncfgs; ci++) {
+		char name[32];
+
+		ksnprintf(name, sizeof(name), "%s %s", s->cfgs[ci].variant,
+			  s->cfgs[ci].value);
+		exp_log(s->c, " | %-14s", name);
+	}
 	exp_log(s->c, "\n");
 	for (unsigned ti = 0; ti < s->c->nthreads; ti++) {
 		exp_log(s->c, "split: %5u", MIN(s->c->threads[ti],
@@ -667,7 +671,7 @@ static void print_table(struct split_exp *s, const char *line,
 		for (unsigned ci = 0; ci < s->ncfgs; ci++) {
 			uint64_t ns = median(tab[ti][ci], reps);
 
-			exp_log(s->c, " | %3lu.%09lus   ", ns / 1000000000,
+			exp_log(s->c, " | %3lu.%09lus", ns / 1000000000,
 				ns % 1000000000);
 		}
 		exp_log(s->c, "\n");
