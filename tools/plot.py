@@ -84,8 +84,11 @@ def cpus_of(rec):
 # loop itself, the pick follows noise and the results stay pooled -- and the
 # threads asked for next to the threads that ran (older kernels:
 # requested_threads; newer: threads_run).
-PARAM_FIELDS = ("kernel", "engine")
-SWEEP_VARIANTS = {"kernel": "kernel"}      # field -> variant that sweeps it
+PARAM_FIELDS = ("kernel", "engine", "lock", "split")
+# field -> variant that sweeps it (run=split: lazy rows differ by their MMU
+# lock, eager rows by serial/parallel split; their keys are split-lock= and
+# split-eager= on the command line, so the variant says they were chosen)
+SWEEP_VARIANTS = {"kernel": "kernel", "lock": "lazy", "split": "eager"}
 THREAD_FIELDS = ("requested_threads", "threads_run")
 
 
