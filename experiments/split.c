@@ -128,6 +128,7 @@ struct split_cfg {
 /* Times of one run, dirty_log_perf_test's lines. */
 struct split_times {
 	uint64_t populate, enable, disable;
+	uint64_t eager_split;      /* the split alone, without the shootdown */
 	uint64_t dirty[SPLIT_MAX_ITERS], get[SPLIT_MAX_ITERS],
 		 clear[SPLIT_MAX_ITERS];
 };
@@ -353,6 +354,7 @@ static int eager_parallel(struct split_exp *s)
 
 static int enable_logging(struct split_exp *s)
 {
+	uint64_t t0 = now_ns();
 	int64_t rc;
 
 	if (!s->cfg->eager)
@@ -363,6 +365,8 @@ static int enable_logging(struct split_exp *s)
 		rc = dirty_log_split_range(&s->d, 0, s->d.pages);
 	if (s->cfg->eager && !s->cfg->parallel && rc > 0)
 		s->eager_splits = (uint64_t)rc;
+	if (s->cfg->eager)
+		s->t.eager_split = now_ns() - t0;
 	flush_region(s);
 	return rc < 0 ? -1 : 0;
 }
@@ -575,6 +579,9 @@ static void json_locks(struct split_exp *s, struct json *j)
 	json_u64(j, "faults_spurious", spurious);
 	json_u64(j, "splits_in_faults", splits);
 	json_u64(j, "splits_on_enable", s->eager_splits);
+	json_u64(j, "eager_split_ns", s->t.eager_split);
+	json_u64(j, "eager_split_threads", !s->cfg->eager ? 0 :
+		 s->cfg->parallel ? s->job.nthreads : 1);
 	json_u64(j, "lock_wait_ns", wait);
 	json_u64(j, "lock_hold_ns", hold);
 	json_u64(j, "lock_contended", s->cfg->rw ? s->rw.contended :
@@ -777,5 +784,6 @@ const struct experiment exp_split = {
 	.variants = split_variants,
 	.injects = split_injects,
 	.params = split_params,
+	.in_default = true,           /* issue #13: make run includes split */
 	.run = split_run,
 };
