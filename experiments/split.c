@@ -615,6 +615,8 @@ static void record(struct split_exp *s, bool checked, bool ok, unsigned rep)
 	json_u64(j, "shootdown_ipis", ts.ipis);
 	json_u64(j, "shootdown_wait_ns", ts.wait_ns);
 	json_u64(j, "tables", s->x.pt.tables);
+	if (s->cfg->eager && s->cfg->parallel)
+		exp_json_job_threads(j, &s->job);
 	exp_result_end(s->c, &r);
 }
 
