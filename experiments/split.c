@@ -590,8 +590,11 @@ static void json_locks(struct split_exp *s, struct json *j)
 
 static void record(struct split_exp *s, bool checked, bool ok, unsigned rep)
 {
+	/* pages: what each vCPU owns (dirty_log_perf_test -b), so the rows
+	 * of one size line up by vCPU count, as the thread's tables do. */
 	struct exp_result r = { .variant = s->cfg->variant,
-				.threads = s->vcpus, .pages = s->d.pages,
+				.threads = s->vcpus,
+				.pages = s->bytes / XPT_PAGE,
 				.ns = s->t.dirty[0], .rep = rep,
 				.checked = checked, .verified = checked && ok,
 				.why = s->why };
