@@ -327,7 +327,7 @@ static void eager_chunk(uint64_t start, uint64_t end, void *arg)
 	int64_t n = dirty_log_split_range(&s->d, start * per, end * per);
 
 	if (n < 0)
-		s->eager_failed = true;
+		__atomic_store_n(&s->eager_failed, true, __ATOMIC_RELAXED);
 	else
 		__atomic_fetch_add(&s->eager_splits, (uint64_t)n,
 				   __ATOMIC_RELAXED);
