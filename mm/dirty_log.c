@@ -82,15 +82,23 @@ int64_t dirty_log_split_range(struct dirty_log *d, uint64_t p0, uint64_t p1)
 	int64_t splits = 0;
 
 	for (uint64_t va = va0; va < va1; va += DIRTY_2M) {
-		int rc = split_to_4k(d, va, false);
+		struct xpt_leaf l;
+		int rc;
 
+		if (!xpt_walk(d->pt, va, &l))
+			return -1;
+		/* Split before (a second enable): only write-protect. A split
+		 * leaves read-only leaves, so it needs no second pass. */
+		if (l.level == 1) {
+			if (xpt_protect(d->pt, va, DIRTY_2M, XPT_W, 0) < 0)
+				return -1;
+			continue;
+		}
+		rc = split_to_4k(d, va, false);
 		if (rc < 0)
 			return -1;
 		splits += rc;
 	}
-	/* Leaves that were 4 KiB already (a second enable) are protected. */
-	if (xpt_protect(d->pt, va0, va1 - va0, XPT_W, 0) < 0)
-		return -1;
 	return splits;
 }
 
