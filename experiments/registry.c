@@ -14,6 +14,7 @@ extern const struct experiment exp_fillsum;
 extern const struct experiment exp_xas;
 extern const struct experiment exp_pin;
 extern const struct experiment exp_demand;
+extern const struct experiment exp_split;
 /* new-experiment: declarations above */
 
 const struct experiment *const experiments[] = {
@@ -26,6 +27,7 @@ const struct experiment *const experiments[] = {
 	&exp_xas,
 	&exp_pin,
 	&exp_demand,
+	&exp_split,
 	&exp_crash,
 	/* new-experiment: entries above */
 };

@@ -85,11 +85,14 @@ def cpus_of(rec):
 # threads asked for next to the threads that ran (older kernels:
 # requested_threads; newer: threads_run).
 PARAM_FIELDS = ("kernel", "engine", "pin-page", "pin-map",
-		"demand-share-pct", "demand-wait")
+		"demand-share-pct", "demand-wait", "lock", "split")
 # Fields that always tell rows apart when present: run=memdesc's bound rows
 # carry the memmap layout (bytes a page) they fill.
 ALWAYS_PARAM_FIELDS = ("layout",)
-SWEEP_VARIANTS = {"kernel": "kernel"}      # field -> variant that sweeps it
+# field -> variant that sweeps it (run=split: lazy rows differ by their MMU
+# lock, eager rows by serial/parallel split; their keys are split-lock= and
+# split-eager= on the command line, so the variant says they were chosen)
+SWEEP_VARIANTS = {"kernel": "kernel", "lock": "lazy", "split": "eager"}
 THREAD_FIELDS = ("requested_threads", "threads_run")
 
 

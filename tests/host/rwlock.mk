@@ -1,0 +1,4 @@
+# lib/rwlock.h under ThreadSanitizer.
+HOST_TESTS += rwlock
+rwlock_SRCS := tests/host/test_rwlock.c
+rwlock_SAN := thread
