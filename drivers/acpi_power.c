@@ -28,23 +28,24 @@ static void acpi_enable_mode(const struct acpi_fadt *f)
 		cpu_relax();
 }
 
-void acpi_poweroff(void)
+bool acpi_poweroff(void)
 {
 	struct acpi_fadt f;
 	const struct acpi_sdt_header *dsdt;
 	uint8_t a, b;
 
 	if (!acpi_map || !fadt_get(&f) || !f.pm1a_cnt)
-		return;
+		return false;
 	dsdt = acpi_find_table(ACPI_SIG_DSDT, 0);   /* validated by acpi_init */
 	if (!dsdt || acpi_dsdt_find_s5(dsdt, &a, &b))
-		return;
+		return false;
 	acpi_enable_mode(&f);
 	outw(f.pm1a_cnt, (inw(f.pm1a_cnt) & ~ACPI_PM1_SLP_TYP_MASK) |
 	     acpi_pm1_sleep_bits(a));
 	if (f.pm1b_cnt)
 		outw(f.pm1b_cnt, (inw(f.pm1b_cnt) & ~ACPI_PM1_SLP_TYP_MASK) |
 		     acpi_pm1_sleep_bits(b));
+	return true;
 }
 
 void acpi_reset(void)

@@ -2,6 +2,7 @@
  * 4.8.3.2 (PM1 control: SLP_TYP, SLP_EN) and 4.8.3.6 (reset register). */
 #include "drivers/power.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
 #include "drivers/acpi.h"
 #include "drivers/serial.h"
 #include "lib/printf.h"
@@ -10,6 +11,10 @@
 #define KBC_RESET  0xfe
 #define KBC_INPUT_FULL 0x02
 #define KBC_WAIT_LIMIT 100000
+/* After the S5 write: QEMU powers off from its main loop, milliseconds
+ * later on a loaded host; hardware within microseconds. (Before the TSC is
+ * calibrated udelay() does not wait: the message then comes at once.) */
+#define POWEROFF_WAIT_US (3000ull * 1000)
 
 static enum power_after after = POWER_OFF;
 
@@ -34,8 +39,13 @@ void machine_exit(enum exit_code code)
 	if (code != EXIT_CRASH && after == POWER_OFF) {
 		kprintf("parinit: power off (ACPI S5)\n");
 		serial_drain();
-		acpi_poweroff();
-		kprintf("parinit: no ACPI S5 (no FADT PM1 control block or DSDT \\_S5): halted\n");
+		if (!acpi_poweroff())
+			kprintf("parinit: no ACPI S5 (no FADT PM1 control block or DSDT \\_S5): halted\n");
+		else {
+			udelay(POWEROFF_WAIT_US);
+			kprintf("parinit: still running %llu ms after the ACPI S5 write: halted\n",
+				POWEROFF_WAIT_US / 1000);
+		}
 	}
 	serial_drain();
 	halt_forever();

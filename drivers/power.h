@@ -19,8 +19,11 @@ enum power_after {
 };
 void power_set_after(enum power_after after);
 void __noreturn machine_exit(enum exit_code code);
-/* ACPI power-off; returns when it is not possible. */
-void acpi_poweroff(void);
+/* ACPI power-off: false when the machine has no S5 (no FADT PM1 control
+ * block or no DSDT \_S5); true once SLP_TYP | SLP_EN are written, after
+ * which the power goes some time later (a hypervisor handles the write
+ * asynchronously), so the caller waits before it concludes anything. */
+bool acpi_poweroff(void);
 /* Writes the FADT reset register when the FADT has one; returns if not. */
 void acpi_reset(void);
 /* Reset through the ACPI reset register, then the keyboard controller. */
