@@ -184,9 +184,12 @@ static void inject_ap_hang(void)
 
 void boot_platform_init(void)
 {
-	/* inject=smp-noap: leave the last MADT CPU that is not us unstarted. */
+	/* inject=smp-noap: leave the last MADT CPU that is not us unstarted;
+	 * inject=smp-ap-lost: start it, but let it find no boot record. */
 	platform.skip_apic_id = cmdline_scan_has(boot.mb.cmdline, "inject",
 						 "smp-noap") ? SMP_SKIP_LAST_AP : UINT32_MAX;
+	if (cmdline_scan_has(boot.mb.cmdline, "inject", "smp-ap-lost"))
+		platform.skip_apic_id = SMP_LOSE_LAST_AP;
 	acpi_setup();
 	madt_setup();
 	numa_setup();

@@ -30,7 +30,8 @@ static const char *const smp_variants[] = {
  * hands over at host-scheduler speed, which makes them slow under TCG. */
 #define BARRIER_ROUNDS 200
 #define LOCK_ITERS     5000
-static const char *const smp_injects[] = { "smp-noap", "smp-ap-hang", NULL };
+static const char *const smp_injects[] = { "smp-noap", "smp-ap-lost", "smp-ap-hang",
+					    NULL };
 
 #define TIMELINE_WIDTH     60
 

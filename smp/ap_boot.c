@@ -256,6 +256,10 @@ void smp_boot_aps(const struct smp_cpu_desc *cpus, unsigned n,
 		}
 		if (skip_apic_id == SMP_SKIP_LAST_AP)
 			skip_apic_id = percpu_area[slot - 1].apic_id;
+		if (skip_apic_id == SMP_LOSE_LAST_AP) {
+			records[slot - 2].apic_id = UINT32_MAX;
+			skip_apic_id = UINT32_MAX;
+		}
 		for (unsigned s = 1; s < slot; s++)
 			if (percpu_area[s].apic_id == skip_apic_id)
 				percpu_area[s].state = CPU_FAILED, res->failed++;

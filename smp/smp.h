@@ -23,6 +23,10 @@ struct smp_boot_result {
 
 /* skip_apic_id value: leave the last AP of the list unstarted. */
 #define SMP_SKIP_LAST_AP 0xfffffffeu
+/* skip_apic_id value: start the last AP with a boot record that does not
+ * name it: it passes the trampoline's gate, finds no record and halts
+ * there, so it never reaches ap_entry (both bring-up watchdogs fire). */
+#define SMP_LOSE_LAST_AP 0xfffffffdu
 
 /* Starts every CPU of cpus[0..n-1] except the calling one (matched by APIC
  * id), all at once (INIT, 10 ms, SIPI, 200 us, SIPI), and waits a bounded
