@@ -80,8 +80,11 @@ static void release_barrier(struct on_cpus *w, bool caller)
 
 	/* Pairs with the helpers' release increments. */
 	while (__atomic_load_n(&w->arrived, __ATOMIC_ACQUIRE) < helpers) {
-		if (now_ns() > deadline)
-			watchdog(w, w->cpus[caller], "reach the start of");
+		if (now_ns() > deadline)   /* a count: which CPU is unknown */
+			panic("on_cpus: %u of %u helpers did not reach the start of %s within %lu s",
+			      helpers - __atomic_load_n(&w->arrived, __ATOMIC_ACQUIRE),
+			      helpers, w->what ? w->what : "their piece",
+			      ON_CPUS_WATCHDOG_NS / 1000000000ul);
 		cpu_relax();
 	}
 	if (caller)
