@@ -56,17 +56,6 @@ uint64_t memdesc_pool_in_use(const struct memdesc_pool *p)
 
 /* ---- setup ------------------------------------------------------------ */
 
-/* The largest order of an aligned block at @pfn that fits before @end. */
-static unsigned block_order(uint64_t pfn, uint64_t end)
-{
-	unsigned order = pfn ? MIN((unsigned)__builtin_ctzll(pfn),
-				   MAX_PAGE_ORDER) : MAX_PAGE_ORDER;
-
-	while ((1ul << order) > end - pfn)
-		order--;
-	return order;
-}
-
 uint64_t memdesc_init_descs(const struct mm_model *mm)
 {
 	uint64_t n = 0;
@@ -78,7 +67,7 @@ uint64_t memdesc_init_descs(const struct mm_model *mm)
 		while (a < b) {
 			uint64_t e = MIN(b, zone_type_end_pfn(zone_for_pfn(a)));
 
-			for (; a < e; a += 1ul << block_order(a, e))
+			for (; a < e; a += 1ul << max_block_order(a, e))
 				n++;
 		}
 	}
@@ -276,7 +265,7 @@ static void chunk_section(struct md_chunk *c, struct mem_section *ms,
 		fill_piece(c, ms, pfn, pend, is_free);
 		if (is_free) {
 			for (uint64_t a = pfn; a < pend;) {
-				unsigned order = block_order(a, pend);
+				unsigned order = max_block_order(a, pend);
 
 				chunk_add_block(c, a, order);
 				a += 1ul << order;

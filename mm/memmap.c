@@ -221,17 +221,6 @@ uint64_t memmap_piece_end(const struct mm_model *m, uint32_t *cur,
 	return MIN(limit, *is_free ? r->end : r->start);
 }
 
-/* The largest order of an aligned block at @pfn that fits before @end. */
-static unsigned block_order(uint64_t pfn, uint64_t end)
-{
-	unsigned order = pfn ? MIN((unsigned)__builtin_ctzll(pfn),
-				   MAX_PAGE_ORDER) : MAX_PAGE_ORDER;
-
-	while ((1ul << order) > end - pfn)
-		order--;
-	return order;
-}
-
 static struct page *section_page(const struct mem_section *ms, uint64_t pfn)
 {
 	return ms->memmap + (pfn & (PAGES_PER_SECTION - 1));
@@ -375,7 +364,7 @@ static void linux_free_pages(struct chunk *c, struct mem_section *ms,
 		if (!is_free)
 			continue;
 		for (uint64_t p = pfn; p < pend;) {
-			unsigned order = block_order(p, pend);
+			unsigned order = max_block_order(p, pend);
 
 			linux_free_pages_core(c, ms, p, order);
 			p += 1ul << order;
@@ -549,7 +538,7 @@ static void fast_free_piece(struct fast *f, struct mem_section *ms,
 			    unsigned long flags, uint64_t a, uint64_t b)
 {
 	while (a < b) {
-		unsigned order = block_order(a, b);
+		unsigned order = max_block_order(a, b);
 		uint64_t n = 1;
 
 		if (order == MAX_PAGE_ORDER)	/* a run of max-order blocks */

@@ -24,6 +24,18 @@
 
 /* The largest buddy block: 2^10 pages = 4 MiB. */
 #define MAX_PAGE_ORDER		10
+
+/* The largest order (<= MAX_PAGE_ORDER) of a block aligned at @pfn that
+ * ends at or before @end; @pfn < @end. What memmap init frees at once. */
+static inline unsigned max_block_order(uint64_t pfn, uint64_t end)
+{
+	unsigned order = pfn ? MIN((unsigned)__builtin_ctzll(pfn),
+				   MAX_PAGE_ORDER) : MAX_PAGE_ORDER;
+
+	while ((1ul << order) > end - pfn)
+		order--;
+	return order;
+}
 #define NR_PAGE_ORDERS		(MAX_PAGE_ORDER + 1)
 #define MAX_ORDER_NR_PAGES	(1ul << MAX_PAGE_ORDER)
 
