@@ -133,8 +133,8 @@ void *lazy_alloc(struct memmap_lazy *lz, const struct lazy_zone *z,
 		if (p)
 			return p;
 		r = lazy_grow(lz, z);
-		if (r < 0)
-			return NULL;
+		if (r < 0)	/* a section done since our try may have fed z */
+			return alloc(z->zone, order, arg);
 		if (r > 0) {
 			*grew = true;
 			continue;
