@@ -386,8 +386,9 @@ static void emit(struct lazy_exp *lx, const struct pass *p, unsigned threads,
 	unsigned layout = variant_layout[lx->v];
 	struct exp_result res = {
 		.variant = lazy_variants[lx->v], .threads = threads,
-		.threads_run = p->helpers + 1, .bytes = pages * layout,
-		.pages = pages, .ns = p->ready_ns, .rep = rep, .cold = cold,
+		/* No bytes or pages: a rate over the whole memmap would
+		 * misread a time-to-ready that is not proportional to it. */
+		.threads_run = p->helpers + 1, .ns = p->ready_ns, .rep = rep, .cold = cold,
 		.checked = true, .verified = ok, .why = lx->err,
 	};
 	struct json *j = exp_result_begin(lx->c, &res);

@@ -102,13 +102,28 @@ static int lazy_grow_one(struct memmap_lazy *lz, const struct lazy_zone *z,
 	return busy ? 0 : -1;
 }
 
+/* Has @z a section done already (one shared with the zone below it, as
+ * section 0 holds both ZONE_DMA and the start of ZONE_DMA32)? */
+static bool lazy_zone_started(const struct memmap_lazy *lz,
+			      const struct lazy_zone *z)
+{
+	uint64_t lo, hi;
+
+	lazy_zone_sections(lz, z, &lo, &hi);
+	for (uint64_t i = lo; i < hi; i++)
+		if (lazy_on_node(lz, i, z->nid))
+			return lazy_state_of(lz, i) == LAZY_DONE;
+	return false;
+}
+
 unsigned lazy_boot(struct memmap_lazy *lz, const struct lazy_zone *zones,
 		   unsigned n)
 {
 	unsigned done = 0;
 
 	for (unsigned k = 0; k < n; k++)
-		done += lazy_grow_one(lz, &zones[k], true) == 1;
+		if (!lazy_zone_started(lz, &zones[k]))
+			done += lazy_grow_one(lz, &zones[k], true) == 1;
 	__atomic_fetch_add(&lz->by_boot, done, __ATOMIC_RELAXED);
 	return done;
 }

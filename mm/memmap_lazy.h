@@ -81,7 +81,9 @@ void lazy_reset(struct memmap_lazy *lz);
 
 /* Boot's share: the first present section of each of the @n zones (one
  * of node z->nid touching its span), so each zone can serve its first
- * allocations. Returns the sections it initialized. */
+ * allocations; a zone whose first section an earlier zone's boot already
+ * did (section 0: ZONE_DMA and the start of ZONE_DMA32) takes none.
+ * Returns the sections it initialized. */
 unsigned lazy_boot(struct memmap_lazy *lz, const struct lazy_zone *zones,
 		   unsigned n);
 
