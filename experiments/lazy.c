@@ -9,6 +9,7 @@
  * layouts:
  *
  *   lazy64   the 64-byte struct page (memmap_init_range_fast);
+ *   lazy32   the 32-byte midway struct page (memdesc_init_range);
  *   lazy8    the 8-byte memdesc word (memdesc_init_range).
  *
  * One pass: boot (timed: time-to-ready), then the caller makes up to
@@ -48,12 +49,14 @@
 #define NS_PER_US	1000u
 #define MAX_ZONES	(MAX_NUMNODES * MAX_NR_ZONES)
 
-enum variant { V_LAZY64, V_LAZY8, NR_VARIANTS };
+enum variant { V_LAZY64, V_LAZY32, V_LAZY8, NR_VARIANTS };
 
 static const char *const lazy_variants[NR_VARIANTS + 1] = {
-	"lazy64", "lazy8", NULL
+	"lazy64", "lazy32", "lazy8", NULL
 };
-static const unsigned variant_layout[NR_VARIANTS] = { 64, MEMDESC_LAYOUT_8 };
+static const unsigned variant_layout[NR_VARIANTS] = {
+	64, MEMDESC_LAYOUT_32, MEMDESC_LAYOUT_8
+};
 static const char *const lazy_injects[] = {
 	"lazy-skip-section", "lazy-double-init", NULL
 };
@@ -102,7 +105,8 @@ static void init64(uint64_t start, uint64_t end, void *arg)
 	memmap_init_range_fast(lx->s.m, start, end, NUMA_NO_NODE, lx->store64);
 }
 
-static void init8(uint64_t start, uint64_t end, void *arg)
+/* Both memdesc layouts: md.layout says which. */
+static void init_md(uint64_t start, uint64_t end, void *arg)
 {
 	struct lazy_exp *lx = arg;
 
@@ -115,7 +119,7 @@ static void *alloc64(void *zone, unsigned order, void *arg)
 	return buddy_alloc(zone, order);
 }
 
-static void *alloc8(void *zone, unsigned order, void *arg)
+static void *alloc_md(void *zone, unsigned order, void *arg)
 {
 	struct lazy_exp *lx = arg;
 
@@ -165,6 +169,7 @@ static void pick_stores(struct lazy_exp *lx)
 		return;
 	avx2 = (cached->needs & MEMK_NEEDS_AVX2) == MEMK_NEEDS_AVX2;
 	lx->store64 = avx2 ? MEMMAP_STORE_AVX2 : MEMMAP_STORE_SSE2;
+	lx->st.store32 = lx->store64;
 	lx->st.fill = cached->fn;
 }
 
@@ -228,10 +233,10 @@ static void reset_layout(struct lazy_exp *lx)
 		lazy_model_init(&lx->lz, &m->sections, m->span_start,
 				m->span_end, lx->state, init64, lx);
 	} else {
-		memdesc_model_init(&lx->md, m, MEMDESC_LAYOUT_8, lx->pool,
+		memdesc_model_init(&lx->md, m, variant_layout[lx->v], lx->pool,
 				   lx->pool_cap);
 		lazy_model_init(&lx->lz, &m->sections, m->span_start,
-				m->span_end, lx->state, init8, lx);
+				m->span_end, lx->state, init_md, lx);
 	}
 	collect_zones(lx);
 }
@@ -253,7 +258,7 @@ static void helper_piece(void *arg, unsigned idx, unsigned n)
 /* The caller's allocations, growing the zone on demand. */
 static void foreground(struct lazy_exp *lx, struct pass *p)
 {
-	lazy_alloc_fn *alloc = lx->v == V_LAZY64 ? alloc64 : alloc8;
+	lazy_alloc_fn *alloc = lx->v == V_LAZY64 ? alloc64 : alloc_md;
 
 	for (p->fg_allocs = 0; p->fg_allocs < FG_ALLOCS; p->fg_allocs++) {
 		uint64_t t = now_ns();
@@ -364,7 +369,7 @@ static bool verify_pass(struct lazy_exp *lx, unsigned threads)
 		memmap_verify_enable_counts(s->m, NULL, 0);
 		return !r;
 	}
-	memdesc_model_init(&lx->md, s->m, MEMDESC_LAYOUT_8, lx->pool,
+	memdesc_model_init(&lx->md, s->m, variant_layout[lx->v], lx->pool,
 			   lx->pool_cap);
 	memdesc_verify_poison(&lx->md);
 	memdesc_verify_enable_counts(&lx->md, s->counts, s->counts_len);
@@ -435,9 +440,10 @@ static void run_one(struct lazy_exp *lx, enum variant v, unsigned threads,
 		    unsigned rep)
 {
 	unsigned layout = variant_layout[v];
-	/* lazy8's first pass also takes the descriptor pool's first touch. */
+	/* The first memdesc pass also takes the descriptor pool's first
+	 * touch. */
 	bool cold = !memmap_setup_touched(layout) ||
-		    (v == V_LAZY8 && !lx->pool_touched);
+		    (v != V_LAZY64 && !lx->pool_touched);
 	struct pass p;
 	bool ok;
 
@@ -445,7 +451,7 @@ static void run_one(struct lazy_exp *lx, enum variant v, unsigned threads,
 	lx->err[0] = '\0';
 	run_pass(lx, threads, &p);
 	memmap_setup_touch(layout);
-	lx->pool_touched |= v == V_LAZY8;
+	lx->pool_touched |= v != V_LAZY64;
 	ok = totals_ok(lx) && (!lx->full || verify_pass(lx, threads));
 	log_pass(lx, &p, threads, ok);
 	emit(lx, &p, threads, rep, cold, ok);

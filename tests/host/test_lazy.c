@@ -1,5 +1,5 @@
-/* Host tests of lazy memmap init (mm/memmap_lazy.h) in the 64-byte and the
- * 8-byte memdesc layouts, on a two-node model with holes and RAM above
+/* Host tests of lazy memmap init (mm/memmap_lazy.h) in the 64-byte struct
+ * page and the 32- and 8-byte memdesc layouts, on a two-node model with holes and RAM above
  * 4 GiB: boot serves a first allocation from every zone; foreground
  * allocations (two threads growing the same zone) race background helpers
  * and every section is still initialized exactly once (poison + per-pfn
@@ -48,7 +48,7 @@ static void init64(uint64_t a, uint64_t b, void *arg)
 	memmap_init_range_fast(&s->m, a, b, NUMA_NO_NODE, MEMMAP_STORE_SCALAR);
 }
 
-static void init8(uint64_t a, uint64_t b, void *arg)
+static void init_md(uint64_t a, uint64_t b, void *arg)
 {
 	static const struct memdesc_stores plain = { NULL, MEMMAP_STORE_SCALAR };
 	struct sim *s = arg;
@@ -136,13 +136,13 @@ static void sim_reset(struct sim *s, unsigned inject)
 		lazy_model_init(&s->lz, &s->m.sections, s->m.span_start,
 				s->m.span_end, s->state, init64, s);
 	} else {
-		memdesc_model_init(&s->md, &s->m, MEMDESC_LAYOUT_8, s->pool,
+		memdesc_model_init(&s->md, &s->m, s->layout, s->pool,
 				   s->pool_cap);
 		memdesc_verify_poison(&s->md);
 		memdesc_verify_enable_counts(&s->md, s->counts,
 					     memmap_verify_counts_len(&s->m));
 		lazy_model_init(&s->lz, &s->m.sections, s->m.span_start,
-				s->m.span_end, s->state, init8, s);
+				s->m.span_end, s->state, init_md, s);
 	}
 	s->lz.inject = inject;
 	collect_zones(s);
@@ -277,7 +277,8 @@ static void test_injections(unsigned layout)
 
 int main(void)
 {
-	static const unsigned layouts[] = { 64, MEMDESC_LAYOUT_8 };
+	static const unsigned layouts[] = { 64, MEMDESC_LAYOUT_32,
+					    MEMDESC_LAYOUT_8 };
 
 	for (unsigned l = 0; l < ARRAY_SIZE(layouts); l++) {
 		test_boot(layouts[l]);
