@@ -30,12 +30,17 @@ static bool lazy_claim(struct memmap_lazy *lz, uint64_t i, bool boot)
 	uint8_t expect = LAZY_UNTOUCHED;
 	uint64_t pfn = section_nr_to_pfn(lz->first_nr + i);
 
+	/* One winner per section. Acquire: its init sees the section as
+	 * lazy_reset left it; the loser learns nothing from the byte but
+	 * that it must not touch the section. */
 	if (!__atomic_compare_exchange_n(&lz->state[i], &expect,
 					 LAZY_INITIALIZING, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return false;
 	if (boot || !lazy_inject_take(lz, LAZY_INJECT_SKIP))
 		lz->init(pfn, pfn + PAGES_PER_SECTION, lz->init_arg);
+	/* Pairs with the acquire load in lazy_state_of(): whoever sees DONE
+	 * sees the pages and (with zone->lock) the free blocks. */
 	__atomic_store_n(&lz->state[i], LAZY_DONE, __ATOMIC_RELEASE);
 	return true;
 }
