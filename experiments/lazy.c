@@ -2,11 +2,11 @@
  * Linux's deferred_grow_zone() (Pavel Tatashin, Feb 2018) grows the
  * initialized memmap a section at a time when an early allocation runs
  * short, but only until page_alloc_init_late() waits for all of it. Taken
- * all the way (mm/memmap_lazy.h): boot initializes the first section of
- * each zone, an allocation that runs its zone dry initializes the next
- * section, and helper CPUs finish the rest in the background, each section
- * claimed exactly once. On run=memmap's model of the machine, in two
- * layouts:
+ * all the way (mm/memmap_lazy.h): boot initializes the first max-order
+ * block (4 MiB of RAM) of each zone, an allocation that runs its zone dry
+ * initializes the next block, and helper CPUs finish the rest in the
+ * background a section at a time, each block claimed exactly once. On
+ * run=memmap's model of the machine, in three layouts:
  *
  *   lazy64   the 64-byte struct page (memmap_init_range_fast);
  *   lazy32   the 32-byte midway struct page (memdesc_init_range);
@@ -16,8 +16,8 @@
  * FG_ALLOCS max-order allocations from node 0's largest zone, growing it
  * on demand, while threads - 1 helpers finish the memmap; the caller joins
  * them when its allocations are done. Reported: time-to-ready (the ns
- * field), the latency of the allocations that had to initialize a section
- * (median, p99), when every section was done, and the total work.
+ * field), the latency of the allocations that had to initialize a block
+ * (median, p99), when every block was done, and the total work.
  *
  * Verification (verify=on, or any inject=): the timed pass's totals, then
  * an untimed pass with the memmap poisoned and per-pfn init counts on,
@@ -39,8 +39,9 @@
 #include "mm/memmap_verify.h"
 #include "smp/on_cpus.h"
 
-/* Max-order allocations of one pass: 8 GiB, 64 sections' worth, so a
- * pass has up to 64 growing allocations to take percentiles of. */
+/* Max-order allocations of one pass: 8 GiB. Growth claims one max-order
+ * block at a time, so a pass has up to this many growing allocations to
+ * take percentiles of. */
 #define FG_ALLOCS	2048u
 #define FG_ORDER	MAX_PAGE_ORDER
 #define POOL_SLACK	(MAX_NUMNODES * MAX_NR_ZONES * NR_PAGE_ORDERS + 64)
@@ -153,7 +154,7 @@ static bool alloc_storage(struct lazy_exp *lx)
 		lx->pool_cap += m->usable_pages;   /* one folio a usable page */
 	lx->pool = memblock_virt(lx->pool_cap * sizeof(struct memdesc_desc),
 				 POOL_ALIGN);
-	lx->state = memblock_virt(MAX(nsec, 1), 64);
+	lx->state = memblock_virt(MAX(nsec, 1) * LAZY_STATE_BYTES, 64);
 	return lx->pool && lx->state;
 }
 
@@ -405,9 +406,9 @@ static void emit(struct lazy_exp *lx, const struct pass *p, unsigned threads,
 	json_u64(j, "nodes", lx->c->m->nodes);
 	json_u64(j, "sections", lx->s.sections);
 	json_u64(j, "ready_ns", p->ready_ns);
-	json_u64(j, "boot_sections", lz->by_boot);
-	json_u64(j, "grown_sections", lz->by_grow);
-	json_u64(j, "background_sections", lz->by_background);
+	json_u64(j, "boot_blocks", lz->by_boot);
+	json_u64(j, "grown_blocks", lz->by_grow);
+	json_u64(j, "background_blocks", lz->by_background);
 	json_u64(j, "allocs", p->fg_allocs);
 	json_u64(j, "grow_allocs", p->grow_allocs);
 	json_u64(j, "grow_p50_ns", p->grow_p50);
