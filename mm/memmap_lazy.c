@@ -1,5 +1,6 @@
 /* Lazy memmap init: per-block claims inside sections, boot, growth on
  * allocation and background helpers. The contract is in mm/memmap_lazy.h. */
+#include "lib/string.h"
 #include "mm/memmap_lazy.h"
 
 static bool lazy_present(const struct memmap_lazy *lz, uint64_t i)
@@ -81,8 +82,9 @@ void lazy_model_init(struct memmap_lazy *lz, const struct section_table *t,
 
 void lazy_reset(struct memmap_lazy *lz)
 {
-	for (uint64_t i = 0; i < lz->nr; i++)
-		lz->next[i] = lz->done[i] = 0;
+	/* One fill, not a byte loop: this is the only part of boot that
+	 * grows with RAM (2 bytes a section, 16 KiB at 1 TiB). */
+	memset(lz->next, 0, lz->nr * LAZY_STATE_BYTES);
 	lz->bg_next = 0;
 	lz->by_boot = lz->by_grow = lz->by_background = 0;
 }
