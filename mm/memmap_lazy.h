@@ -1,7 +1,7 @@
-/* Lazy memmap init: boot initializes only the first section of each zone,
- * an allocation that finds its zone empty initializes the next untouched
- * section of that zone and retries, and helper CPUs finish the rest in the
- * background. It takes Linux's deferred_grow_zone() (Pavel Tatashin, "mm:
+/* Lazy memmap init: boot initializes only the first max-order block of
+ * each zone, an allocation that finds its zone empty initializes the next
+ * unclaimed block of that zone and retries, and helper CPUs finish the
+ * rest in the background. It takes Linux's deferred_grow_zone() (Pavel Tatashin, "mm:
  * initialize pages on demand during boot", Feb 2018), which grows a zone a
  * section at a time only until page_alloc_init_late() waits for the rest,
  * all the way: nobody waits, so time-to-ready does not grow with RAM.
@@ -36,10 +36,11 @@
 #define LAZY_BLOCKS	(PAGES_PER_SECTION / MAX_ORDER_NR_PAGES)	/* 32 */
 _Static_assert(LAZY_BLOCKS <= 255, "block counters are bytes");
 
-/* Fault injection: each bit fires once, at the first claim after boot,
- * then clears itself. */
-#define LAZY_INJECT_SKIP	0x1u	/* count a block done, never init it */
-#define LAZY_INJECT_DOUBLE	0x2u	/* lazy_finish inits a section again */
+/* Fault injection: each bit fires once, then clears itself. */
+#define LAZY_INJECT_SKIP	0x1u	/* the first claim after boot counts its
+					 * block done, never inits it */
+#define LAZY_INJECT_DOUBLE	0x2u	/* lazy_finish inits section 0's first
+					 * block again */
 
 /* Initializes pfns [start, end) (one max-order block of a present
  * section) in the layout. */
@@ -47,10 +48,10 @@ typedef void lazy_init_fn(uint64_t start, uint64_t end, void *arg);
 /* Allocates 2^order pages from the zone @zone; NULL if it has none. */
 typedef void *lazy_alloc_fn(void *zone, unsigned order, void *arg);
 
-/* Growing allocations retry while another CPU initializes the section
+/* Growing allocations retry while another CPU initializes the block
  * they need; each retry spins this many cpu_relax() first. The budget,
- * 2^30 pauses, bounds the wait far above one section's init (0.1-35 ms
- * measured under TCG, cold included), so only a lost CPU exhausts it. */
+ * 2^30 pauses, bounds the wait far above one block's init (tens of us
+ * under TCG, a few ms cold), so only a lost CPU exhausts it. */
 #define LAZY_BUSY_SPINS		1024u
 #define LAZY_BUSY_RETRIES	(1u << 20)
 
