@@ -7,6 +7,7 @@
 extern const struct experiment exp_smp;
 extern const struct experiment exp_memmap;
 extern const struct experiment exp_memdesc;
+extern const struct experiment exp_lazy;
 extern const struct experiment exp_copy;
 extern const struct experiment exp_zero;
 extern const struct experiment exp_crash;
@@ -21,6 +22,7 @@ const struct experiment *const experiments[] = {
 	&exp_smp,
 	&exp_memmap,
 	&exp_memdesc,
+	&exp_lazy,
 	&exp_copy,
 	&exp_zero,
 	&exp_fillsum,
