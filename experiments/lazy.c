@@ -477,9 +477,10 @@ static void lazy_run(struct exp_ctx *c)
 
 const struct experiment exp_lazy = {
 	.name = "lazy",
-	.summary = "lazy memmap init: boot inits one section per zone, "
+	.summary = "lazy memmap init: boot inits one block per zone, "
 		   "allocations grow zones on demand, helpers finish the rest",
 	.variants = lazy_variants,
 	.injects = lazy_injects,
+	.in_default = true,           /* issue #15: make run includes lazy */
 	.run = lazy_run,
 };

@@ -433,5 +433,6 @@ const struct experiment exp_memdesc = {
 		   "32 bytes a page), against their fill bounds",
 	.variants = memdesc_variants,
 	.injects = memdesc_injects,
+	.in_default = true,           /* issue #15: make run includes memdesc */
 	.run = memdesc_run,
 };
