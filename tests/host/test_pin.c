@@ -12,6 +12,7 @@
 #include <string.h>
 #include "lib/report.h"
 #include "mm/pin.h"
+#include "tests/host/xpt_hmem.h"
 #include "smp/job.h"
 #include "smp/job_platform.h"
 
@@ -23,7 +24,7 @@ struct sim {
 	struct mem_section table[SIM_SECTIONS];
 	struct pfn_range ranges[2];
 	struct page *memmap;
-	struct xpt_mem mem;
+	struct hmem hm;          /* the page tables' memory */
 	struct xpt pt;
 	uint64_t *folios, nfolios;
 	struct pin_ctx pc;
@@ -32,27 +33,6 @@ struct sim {
 };
 
 static struct sim sim;
-
-static uint64_t h_alloc(void *ctx)
-{
-	void *p = aligned_alloc(XPT_PAGE, XPT_PAGE);
-
-	(void)ctx;
-	memset(p, 0, XPT_PAGE);
-	return (uintptr_t)p;
-}
-
-static void h_free(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	free((void *)(uintptr_t)phys);
-}
-
-static void *h_virt(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	return (void *)(uintptr_t)phys;
-}
 
 static void sim_init(struct sim *s)
 {
@@ -63,7 +43,7 @@ static void sim_init(struct sim *s)
 	section_add(&s->m, 0, pages, 0, s->memmap);
 	memmap_add_free_range(&s->m, 0, pages);
 	memmap_init_range_linux(&s->m, 0, pages, NUMA_NO_NODE);
-	s->mem = (struct xpt_mem){ h_alloc, h_free, h_virt, NULL };
+	hmem_init(&s->hm);
 }
 
 /* @bytes of folios of @order mapped at SIM_VA by leaves of @leaf bytes;
@@ -75,7 +55,7 @@ static bool region_new(struct sim *s, uint64_t bytes, unsigned order,
 
 	s->nfolios = bytes / fbytes;
 	s->folios = calloc(s->nfolios, sizeof(*s->folios));
-	if (xpt_init(&s->pt, &s->mem, 4, 0))
+	if (xpt_init(&s->pt, &s->hm.mem, 4, 0))
 		return false;
 	for (uint64_t f = 0; f < s->nfolios; f++) {
 		s->folios[f] = folio_alloc(&s->m, 0, order);

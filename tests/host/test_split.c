@@ -14,40 +14,12 @@
 #include "lib/report.h"
 #include "lib/rwlock.h"
 #include "mm/dirty_log.h"
+#include "tests/host/xpt_hmem.h"
 
 #define XBASE   0xffffe00000000000ull   /* arch/x86_64/xas.h's window */
 #define PA0     0x40000000ull           /* 1 GiB aligned, never touched */
 #define M2      (2 * MiB)
 #define THREADS 8
-
-struct hmem {
-	struct xpt_mem mem;
-	long allocs, frees;     /* atomic */
-};
-
-static uint64_t h_alloc(void *ctx)
-{
-	struct hmem *h = ctx;
-	void *p = aligned_alloc(XPT_PAGE, XPT_PAGE);
-
-	memset(p, 0, XPT_PAGE);
-	__atomic_fetch_add(&h->allocs, 1, __ATOMIC_RELAXED);
-	return (uintptr_t)p;
-}
-
-static void h_free(void *ctx, uint64_t phys)
-{
-	struct hmem *h = ctx;
-
-	free((void *)(uintptr_t)phys);
-	__atomic_fetch_add(&h->frees, 1, __ATOMIC_RELAXED);
-}
-
-static void *h_virt(void *ctx, uint64_t phys)
-{
-	(void)ctx;
-	return (void *)(uintptr_t)phys;
-}
 
 /* One region: a tree, its dirty log, and the flushes asked for. */
 struct region {
@@ -73,7 +45,7 @@ static void region_init(struct region *r, uint64_t bytes, uint64_t page_size)
 	uint64_t words = DIRTY_LOG_WORDS(bytes / XPT_PAGE);
 
 	memset(r, 0, sizeof(*r));
-	r->h.mem = (struct xpt_mem){ h_alloc, h_free, h_virt, &r->h };
+	hmem_init(&r->h);
 	r->bitmap = calloc(words, 8);
 	r->got = calloc(words, 8);
 	if (xpt_init(&r->pt, &r->h.mem, 3, XBASE) ||

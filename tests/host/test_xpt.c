@@ -11,6 +11,7 @@
 #include <string.h>
 #include "lib/report.h"
 #include "mm/xpt.h"
+#include "tests/host/xpt_hmem.h"
 
 #define AVL9   (1ull << 9)      /* available bits: the caller's */
 #define AVL10  (1ull << 10)
@@ -19,56 +20,6 @@
 #define PATBIG (1ull << 12)
 #define TOP    0xffffff8000000000ull   /* PML4 slot 511: ends at 2^64 */
 #define XBASE  0xffffe00000000000ull   /* arch/x86_64/xas.h's window */
-
-struct hmem {
-	struct xpt_mem mem;
-	long allocs, frees;     /* atomic */
-	bool limited;
-	long budget;            /* pages alloc() may still give when limited */
-	/* The next alloc() ORs poke_bits into *poke: a CPU setting A/D on
-	 * the leaf xpt_split() has read but not yet replaced. */
-	uint64_t *poke, poke_bits;
-};
-
-static uint64_t h_alloc(void *ctx)
-{
-	struct hmem *h = ctx;
-	void *p;
-
-	if (h->limited && __atomic_fetch_sub(&h->budget, 1, __ATOMIC_RELAXED) <= 0)
-		return 0;
-	if (h->poke) {
-		__atomic_fetch_or(h->poke, h->poke_bits, __ATOMIC_RELAXED);
-		h->poke = NULL;
-	}
-	p = aligned_alloc(XPT_PAGE, XPT_PAGE);
-	memset(p, 0, XPT_PAGE);
-	__atomic_fetch_add(&h->allocs, 1, __ATOMIC_RELAXED);
-	return (uintptr_t)p;
-}
-
-static void h_free(void *ctx, uint64_t phys)
-{
-	struct hmem *h = ctx;
-
-	free((void *)(uintptr_t)phys);
-	__atomic_fetch_add(&h->frees, 1, __ATOMIC_RELAXED);
-}
-
-static void *h_virt(void *ctx, uint64_t phys)
-{
-	return (void *)(uintptr_t)phys;
-}
-
-static void hmem_init(struct hmem *h)
-{
-	*h = (struct hmem){ .mem = { h_alloc, h_free, h_virt, h } };
-}
-
-static long live(struct hmem *h)
-{
-	return h->allocs - h->frees;
-}
 
 /* Independent of mm/xpt.c: tables reachable from the root, and how many
  * below the root hold nothing (the implementation must leave none). */
@@ -97,7 +48,7 @@ static bool consistent(struct xpt *pt, struct hmem *h)
 	struct shape s = { 0 };
 
 	shape_of(pt->root, pt->root_level, true, &s);
-	return s.tables == pt->tables && (long)s.tables == live(h) && !s.empty;
+	return s.tables == pt->tables && (long)s.tables == hmem_live(h) && !s.empty;
 }
 
 static uint64_t any_count(struct xpt *pt)
@@ -226,7 +177,7 @@ struct snap {
 static struct snap snap_of(struct xpt *pt, struct hmem *h)
 {
 	return (struct snap){
-		.tables = pt->tables, .leaves = any_count(pt), .live = live(h),
+		.tables = pt->tables, .leaves = any_count(pt), .live = hmem_live(h),
 		.w_leaves = xpt_count(pt, pt->base, xpt_span(pt), 0, XPT_W, 0),
 	};
 }
@@ -401,12 +352,12 @@ static void test_split(void)
 	report(leaves_are(&pt, B + GiB, 14 * MiB, 2, 5 * GiB, F | XPT_PS) &&
 	       leaves_are(&pt, B + GiB + 16 * MiB, GiB - 16 * MiB, 2,
 			  5 * GiB + 16 * MiB, F | XPT_PS), "the other 2M leaves intact");
-	before = live(&h);
+	before = hmem_live(&h);
 	report(xpt_split(&pt, &g, 0, 0) == 0 && xpt_split(&pt, &m, 0, 0) == 0 &&
-	       live(&h) == before && pt.tables == 3,
+	       hmem_live(&h) == before && pt.tables == 3,
 	       "split again (stale leaf): 0, its table freed");
 	xpt_walk(&pt, B + GiB + 14 * MiB, &k);
-	report(xpt_split(&pt, &k, 0, 0) == 0 && live(&h) == before,
+	report(xpt_split(&pt, &k, 0, 0) == 0 && hmem_live(&h) == before,
 	       "a 4K leaf: 0");
 	report(xpt_count(&pt, B + GiB, GiB, 2 * MiB, 0, 0) == 511 &&
 	       xpt_count(&pt, B + GiB, GiB, 4096, 0, 0) == 512 &&
@@ -461,7 +412,7 @@ static void test_unmap(void)
 	report(xpt_unmap(&pt, X, GiB) == 1 && pt.tables == 4 &&
 	       consistent(&pt, &h), "the 2M leaf: its directory freed");
 	report(xpt_unmap(&pt, X, GiB) == 0 && xpt_unmap(&pt, 0, 256 * TiB) == 1 &&
-	       pt.tables == 1 && live(&h) == 1 && consistent(&pt, &h),
+	       pt.tables == 1 && hmem_live(&h) == 1 && consistent(&pt, &h),
 	       "empty range: 0; the last leaf: back to the root alone");
 	report(xpt_unmap(&pt, 256 * TiB, 4096) == -1, "outside the tree: -1");
 	report(!xpt_map(&pt, X, 0, GiB, GiB, 0) && any_count(&pt) == 1,
