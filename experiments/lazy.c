@@ -79,6 +79,7 @@ struct lazy_exp {
 	struct memdesc_model md;
 	struct memdesc_desc *pool;
 	uint64_t pool_cap;
+	void *const *arrays[NR_VARIANTS];	/* compact layouts that run */
 	struct memdesc_stores st;
 	unsigned store64;		/* enum memmap_store for lazy64 */
 	enum variant v;
@@ -158,6 +159,16 @@ static bool alloc_storage(struct lazy_exp *lx)
 	return lx->pool && lx->state;
 }
 
+/* The arrays of each compact layout that runs (memmap_setup.h). */
+static bool get_arrays(struct lazy_exp *lx, const char **err)
+{
+	for (enum variant v = V_LAZY32; v < NR_VARIANTS; v++)
+		if (exp_variant_on(lx->c, lazy_variants[v]) &&
+		    !(lx->arrays[v] = memmap_setup_arrays(variant_layout[v], err)))
+			return false;
+	return true;
+}
+
 /* Cached stores of the boot's fastest kind: a section grown on demand is
  * about to be allocated from, so streaming it past the caches would be
  * wasted. */
@@ -190,7 +201,9 @@ static bool setup(struct lazy_exp *lx, struct exp_ctx *c)
 		ok = false;
 		err = "no memory for the descriptor pool or section states";
 	}
-	if (!report(ok, "model of RAM and lazy state%s%s", ok ? "" : ": ",
+	ok = ok && get_arrays(lx, &err);
+	if (!report(ok, "model of RAM, arrays and lazy state%s%s",
+		    ok ? "" : ": ",
 		    ok ? "" : err))
 		return false;
 	pick_stores(lx);
@@ -234,8 +247,8 @@ static void reset_layout(struct lazy_exp *lx)
 		lazy_model_init(&lx->lz, &m->sections, m->span_start,
 				m->span_end, lx->state, init64, lx);
 	} else {
-		memdesc_model_init(&lx->md, m, variant_layout[lx->v], lx->pool,
-				   lx->pool_cap);
+		memdesc_model_init(&lx->md, m, variant_layout[lx->v],
+				   lx->arrays[lx->v], lx->pool, lx->pool_cap);
 		lazy_model_init(&lx->lz, &m->sections, m->span_start,
 				m->span_end, lx->state, init_md, lx);
 	}
@@ -370,8 +383,8 @@ static bool verify_pass(struct lazy_exp *lx, unsigned threads)
 		memmap_verify_enable_counts(s->m, NULL, 0);
 		return !r;
 	}
-	memdesc_model_init(&lx->md, s->m, variant_layout[lx->v], lx->pool,
-			   lx->pool_cap);
+	memdesc_model_init(&lx->md, s->m, variant_layout[lx->v],
+			   lx->arrays[lx->v], lx->pool, lx->pool_cap);
 	memdesc_verify_poison(&lx->md);
 	memdesc_verify_enable_counts(&lx->md, s->counts, s->counts_len);
 	run_pass(lx, threads, &p);

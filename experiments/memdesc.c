@@ -69,6 +69,7 @@ struct memdesc_exp {
 	struct memdesc_model md;
 	struct memdesc_desc *pool;
 	uint64_t pool_cap;
+	void *const *arrays[ARRAY_SIZE(layouts)];	/* NULL: layout not run */
 	bool full;
 	unsigned inject;
 	enum job_mode mode;
@@ -124,6 +125,25 @@ static const char *store32_name(unsigned store)
 	return names[store & 7];
 }
 
+/* Whether round run_round() writes layout @li (its init or its bound). */
+static bool layout_runs(struct exp_ctx *c, unsigned li)
+{
+	bool any = exp_variant_on(c, memdesc_variants[V_MD8]) ||
+		   exp_variant_on(c, memdesc_variants[V_MD32]);
+
+	return exp_variant_on(c, memdesc_variants[li]) || !any;
+}
+
+/* The arrays of each layout that runs (experiments/memmap_setup.h). */
+static bool get_arrays(struct memdesc_exp *mx, const char **err)
+{
+	for (unsigned li = 0; li < ARRAY_SIZE(layouts); li++)
+		if (layout_runs(mx->c, li) &&
+		    !(mx->arrays[li] = memmap_setup_arrays(layouts[li], err)))
+			return false;
+	return true;
+}
+
 static bool setup(struct memdesc_exp *mx, struct exp_ctx *c)
 {
 	const char *err = NULL;
@@ -141,7 +161,9 @@ static bool setup(struct memdesc_exp *mx, struct exp_ctx *c)
 		ok = false;
 		err = "no memory for the descriptor pool";
 	}
-	if (!report(ok, "model of RAM and descriptor pool%s%s", ok ? "" : ": ",
+	ok = ok && get_arrays(mx, &err);
+	if (!report(ok, "model of RAM, arrays and descriptor pool%s%s",
+		    ok ? "" : ": ",
 		    ok ? "" : err))
 		return false;
 	pick_fill(mx);
@@ -304,7 +326,8 @@ static void run_init(struct memdesc_exp *mx, unsigned li, unsigned threads,
 			 !memmap_setup_touched(layout), false, 0, 0 };
 	struct job job;
 
-	memdesc_model_init(md, mx->s.m, layout, mx->pool, mx->pool_cap);
+	memdesc_model_init(md, mx->s.m, layout, mx->arrays[li], mx->pool,
+			   mx->pool_cap);
 	/* Poisoned when checked, so a skipped entry cannot pass for written;
 	 * never the boot's first write, which stays cold. */
 	if (mx->full && !r.cold)
@@ -325,6 +348,7 @@ static void run_init(struct memdesc_exp *mx, unsigned li, unsigned threads,
 
 struct bound_arg {
 	const struct mm_model *m;
+	void *const *arrays;
 	fill_fn *fill;
 	unsigned layout;
 };
@@ -339,14 +363,15 @@ static void bound_fill(uint64_t a, uint64_t b, void *arg)
 
 		e = MIN(b, ALIGN_DOWN(s, PAGES_PER_SECTION) + PAGES_PER_SECTION);
 		if (ms)
-			ba->fill((char *)ms->memmap +
+			ba->fill((char *)ba->arrays[pfn_to_section_nr(s)] +
 				 (s & (PAGES_PER_SECTION - 1)) * ba->layout,
 				 BOUND_PATTERN, (e - s) * ba->layout);
 	}
 }
 
-static bool check_bound(struct memdesc_exp *mx, unsigned layout, uint64_t ns)
+static bool check_bound(struct memdesc_exp *mx, unsigned li, uint64_t ns)
 {
+	unsigned layout = layouts[li];
 	const struct mm_model *m = mx->s.m;
 
 	mx->err[0] = '\0';
@@ -361,7 +386,8 @@ static bool check_bound(struct memdesc_exp *mx, unsigned layout, uint64_t ns)
 
 		if (!(ms->flags & SECTION_PRESENT))
 			continue;
-		off = buffer_check_fill(ms->memmap, PAGES_PER_SECTION * layout,
+		off = buffer_check_fill(mx->arrays[li][nr],
+					memdesc_section_bytes(layout),
 					BOUND_PATTERN);
 		if (off != BUFFER_MATCH) {
 			ksnprintf(mx->err, sizeof(mx->err), "section %lu: byte "
@@ -375,7 +401,8 @@ static bool check_bound(struct memdesc_exp *mx, unsigned layout, uint64_t ns)
 static void run_bound(struct memdesc_exp *mx, unsigned li, unsigned threads,
 		      unsigned rep)
 {
-	struct bound_arg ba = { mx->s.m, mx->fill->fn, layouts[li] };
+	struct bound_arg ba = { mx->s.m, mx->arrays[li], mx->fill->fn,
+				layouts[li] };
 	struct row r = { V_BOUND, layouts[li], threads, rep,
 			 !memmap_setup_touched(layouts[li]), false, 0, 0 };
 	struct job job;
@@ -384,7 +411,7 @@ static void run_bound(struct memdesc_exp *mx, unsigned li, unsigned threads,
 		 mx->mode, threads, "bound");
 	r.ns = time_job(&mx->stats, &job);
 	memmap_setup_touch(layouts[li]);
-	r.ok = check_bound(mx, layouts[li], r.ns);
+	r.ok = check_bound(mx, li, r.ns);
 	r.ns = MAX(r.ns, 1);
 	log_run(mx, &r);
 	emit(mx, &r);
@@ -399,15 +426,11 @@ static void run_bound(struct memdesc_exp *mx, unsigned li, unsigned threads,
 static void run_round(struct memdesc_exp *mx, unsigned ti, unsigned rep)
 {
 	struct exp_ctx *c = mx->c;
-	bool any = exp_variant_on(c, memdesc_variants[V_MD8]) ||
-		   exp_variant_on(c, memdesc_variants[V_MD32]);
 
 	for (unsigned li = 0; li < ARRAY_SIZE(layouts); li++) {
-		bool init = exp_variant_on(c, memdesc_variants[li]);
-
-		if (init)
+		if (exp_variant_on(c, memdesc_variants[li]))
 			run_init(mx, li, c->threads[ti], rep);
-		if (mx->fill && (init || !any))
+		if (mx->fill && layout_runs(c, li))
 			run_bound(mx, li, c->threads[ti], rep);
 	}
 }

@@ -8,6 +8,7 @@
 #include "lib/error.h"
 #include "arch/x86_64/tsc.h"
 #include "mm/memblock.h"
+#include "mm/memdesc.h"
 #include "mm/memmap_verify.h"
 
 /* Memory minus reserved: each reserved region splits at most one range. */
@@ -23,7 +24,8 @@ static struct mem_section scratch_table[MEMMAP_SCRATCH_MAX_SECTIONS];
 static struct pfn_range scratch_free[1];
 static struct memmap_setup setup;
 static bool built;
-static unsigned touched;	/* bytes per page written since boot */
+static uint64_t touched;	/* bit bytes/8: that layout's storage written */
+static void **arrays8, **arrays32;	/* memmap_setup_arrays() */
 
 /* @size bytes inside [min, max), lowest address first. */
 static void *alloc_in(uint64_t size, uint64_t min, uint64_t max)
@@ -204,12 +206,47 @@ int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why)
 	return rc;
 }
 
+/* One block per node for its present sections' arrays, on the node. */
+static void **build_arrays(unsigned bytes_per_page, const char **why)
+{
+	void **t = alloc_any(model.sections.nr * sizeof(*t));
+
+	if (!t)
+		return fail(why, "no memory for the array table"), NULL;
+	for (unsigned nid = 0; nid < MAX_NUMNODES; nid++) {
+		uint64_t n = memdesc_node_sections(&model, (int)nid);
+		bool off_node;
+		void *base;
+
+		if (!n)
+			continue;
+		base = alloc_on_node(n * memdesc_section_bytes(bytes_per_page),
+				     nid, &off_node);
+		if (!base)
+			return fail(why, "no memory for a compact memmap"), NULL;
+		memdesc_arrays_place(&model, bytes_per_page, (int)nid, base, t);
+	}
+	return t;
+}
+
+void *const *memmap_setup_arrays(unsigned bytes_per_page, const char **why)
+{
+	void ***slot = bytes_per_page == MEMDESC_LAYOUT_8 ? &arrays8 : &arrays32;
+
+	if (!built || (bytes_per_page != MEMDESC_LAYOUT_8 &&
+		       bytes_per_page != MEMDESC_LAYOUT_32))
+		return fail(why, "no model, or not a compact layout"), NULL;
+	if (!*slot)
+		*slot = build_arrays(bytes_per_page, why);
+	return *slot;
+}
+
 bool memmap_setup_touched(unsigned bytes_per_page)
 {
-	return touched >= bytes_per_page;
+	return touched & (1ull << (bytes_per_page / 8));
 }
 
 void memmap_setup_touch(unsigned bytes_per_page)
 {
-	touched = MAX(touched, bytes_per_page);
+	touched |= 1ull << (bytes_per_page / 8);
 }

@@ -14,7 +14,13 @@
  *              experiment picks store kernels without touching the real
  *              memmap, so the first real run stays cold;
  *   counts, bitmap   verification storage (mm/memmap_verify.h), only when
- *              asked for. */
+ *              asked for;
+ *   arrays     per compact layout asked for (run=memdesc, run=lazy: 8 or 32
+ *              bytes a page), every present section's array, one block per
+ *              node on that node, 2 MiB aligned (mm/memdesc.h), built on
+ *              first use; so a compact layout touches its own bytes only,
+ *              never the 64-byte memmap's (whose 2 MiB slots a host with
+ *              transparent huge pages backs whole on first touch). */
 #ifndef EXPERIMENTS_MEMMAP_SETUP_H
 #define EXPERIMENTS_MEMMAP_SETUP_H
 #include "mm/memmap.h"
@@ -48,11 +54,17 @@ struct memmap_setup {
  * full...): lib/error.h. */
 int memmap_setup_get(bool verify, struct memmap_setup *out, const char **why);
 
-/* Whether an experiment has written the first @bytes_per_page bytes per
- * page of every section's memmap storage since boot (run=memmap writes 64,
- * run=memdesc 8 or 32 at the start of the same storage): a run writing
- * more than anyone before is (at least partly) cold. memmap_setup_touch
- * records a write of @bytes_per_page per page. */
+/* The arrays of the compact layout of @bytes_per_page (8 or 32) for the
+ * model memmap_setup_get built (call that first), indexed by section nr
+ * (memdesc_model_init's @arrays); allocated from memblock on the first
+ * call for that layout, so, like late verification storage, they lie in
+ * memory the model calls free. NULL with *why if memblock has no room. */
+void *const *memmap_setup_arrays(unsigned bytes_per_page, const char **why);
+
+/* Whether an experiment has written the storage of the layout of
+ * @bytes_per_page bytes a page (64: the memmap slots; 8, 32: their arrays)
+ * since boot: a run writing storage nobody wrote before is cold.
+ * memmap_setup_touch records a write of all of it. */
 bool memmap_setup_touched(unsigned bytes_per_page);
 void memmap_setup_touch(unsigned bytes_per_page);
 #endif

@@ -79,13 +79,41 @@ uint64_t memdesc_array_bytes(const struct mm_model *mm, unsigned layout)
 	return memmap_present_pages(mm) * layout;
 }
 
+static bool on_node(const struct mem_section *ms, int nid)
+{
+	return (ms->flags & SECTION_PRESENT) &&
+	       (nid == NUMA_NO_NODE || ms->nid == (unsigned)nid);
+}
+
+uint64_t memdesc_node_sections(const struct mm_model *mm, int nid)
+{
+	uint64_t n = 0;
+
+	for (uint64_t nr = 0; nr < mm->sections.nr; nr++)
+		n += on_node(&mm->sections.sec[nr], nid);
+	return n;
+}
+
+void memdesc_arrays_place(const struct mm_model *mm, unsigned layout, int nid,
+			  void *base, void **arrays)
+{
+	char *p = base;
+
+	for (uint64_t nr = 0; nr < mm->sections.nr; nr++)
+		if (on_node(&mm->sections.sec[nr], nid)) {
+			arrays[nr] = p;
+			p += memdesc_section_bytes(layout);
+		}
+}
+
 void memdesc_model_init(struct memdesc_model *md, struct mm_model *mm,
-			unsigned layout, struct memdesc_desc *descs,
-			uint64_t cap)
+			unsigned layout, void *const *arrays,
+			struct memdesc_desc *descs, uint64_t cap)
 {
 	memset(md, 0, sizeof(*md));
 	md->mm = mm;
 	md->layout = layout;
+	md->arrays = arrays;
 	md->pool.desc = descs;
 	md->pool.cap = cap;
 	memdesc_reset_state(md);

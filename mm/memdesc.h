@@ -29,9 +29,10 @@
  * folio's for the free block, a merge gives one back. An allocation that
  * finds the pool empty fails (pool.failed counts it).
  *
- * Storage: each present section's memmap slot (SECTION_MEMMAP_BYTES, laid
- * out for 64-byte pages) holds the section's array at its start; the
- * layout uses PAGES_PER_SECTION * layout bytes of it.
+ * Storage: each present section has its own array of PAGES_PER_SECTION
+ * entries of the layout's size (256 KiB or 1 MiB), wherever the caller put
+ * it (one block per node, say, as a compact vmemmap would be); the model
+ * holds a table of them indexed by section number.
  *
  * Init work is a pfn range [start, end); parallel calls take disjoint
  * ranges whose inner boundaries are multiples of MAX_ORDER_NR_PAGES (the
@@ -99,6 +100,8 @@ struct memdesc_pool {
 struct memdesc_model {
 	struct mm_model *mm;		/* sections, spans, free ranges */
 	unsigned layout;		/* MEMDESC_LAYOUT_* */
+	void *const *arrays;		/* by section nr: the section's array
+					 * (present sections only) */
 	unsigned inject;		/* MEMDESC_INJECT_* (atomic) */
 	uint8_t *init_counts;		/* as mm_model's (memdesc_verify.h) */
 	uint64_t nr_init_counts;
@@ -130,10 +133,7 @@ static inline uint64_t memdesc_word_make(unsigned type,
 static inline void *memdesc_entry(const struct memdesc_model *md,
 				  uint64_t pfn)
 {
-	const struct mem_section *ms =
-		&md->mm->sections.sec[pfn_to_section_nr(pfn)];
-
-	return (char *)ms->memmap +
+	return (char *)md->arrays[pfn_to_section_nr(pfn)] +
 	       (pfn & (PAGES_PER_SECTION - 1)) * md->layout;
 }
 
@@ -165,11 +165,28 @@ uint64_t memdesc_init_descs(const struct mm_model *mm);
 /* Bytes of the per-page arrays of @mm's present sections in @layout. */
 uint64_t memdesc_array_bytes(const struct mm_model *mm, unsigned layout);
 
-/* A model over @mm (built, not moved afterwards) in @layout, with @cap
- * descriptors at @descs (32-aligned), zones empty. */
+/* Bytes of one section's array in @layout. */
+static inline uint64_t memdesc_section_bytes(unsigned layout)
+{
+	return PAGES_PER_SECTION * (uint64_t)layout;
+}
+
+/* Present sections of @mm on node @nid (NUMA_NO_NODE: all of them). */
+uint64_t memdesc_node_sections(const struct mm_model *mm, int nid);
+
+/* Places the arrays of @mm's present sections on node @nid (NUMA_NO_NODE:
+ * all) back to back from @base, in section order, into @arrays (indexed
+ * by section nr, mm->sections.nr entries); @base has room for
+ * memdesc_node_sections() * memdesc_section_bytes(@layout) bytes. */
+void memdesc_arrays_place(const struct mm_model *mm, unsigned layout, int nid,
+			  void *base, void **arrays);
+
+/* A model over @mm (built, not moved afterwards) in @layout, its arrays
+ * at @arrays (as memdesc_arrays_place leaves them), with @cap descriptors
+ * at @descs (32-aligned), zones empty. */
 void memdesc_model_init(struct memdesc_model *md, struct mm_model *mm,
-			unsigned layout, struct memdesc_desc *descs,
-			uint64_t cap);
+			unsigned layout, void *const *arrays,
+			struct memdesc_desc *descs, uint64_t cap);
 
 /* Back to "before init": empty free lists, zone counters zero, the pool
  * whole. Keeps the layout, the arrays' contents and inject. */

@@ -15,8 +15,8 @@ void memdesc_verify_poison(struct memdesc_model *md)
 
 	for (uint64_t nr = 0; nr < t->nr; nr++)
 		if (t->sec[nr].flags & SECTION_PRESENT)
-			memset(t->sec[nr].memmap, PAGE_POISON_BYTE,
-			       PAGES_PER_SECTION * md->layout);
+			memset(md->arrays[nr], PAGE_POISON_BYTE,
+			       memdesc_section_bytes(md->layout));
 }
 
 void memdesc_verify_enable_counts(struct memdesc_model *md, uint8_t *counts,

@@ -28,6 +28,8 @@ struct sim {
 	struct mem_section table[MAX_SECTIONS];
 	struct pfn_range ranges[MAX_RANGES];
 	struct page *memmap;
+	void *store;			/* the compact layout's arrays */
+	void *arrays[MAX_SECTIONS];
 	unsigned layout;
 	struct memdesc_model md;
 	struct memdesc_desc *pool;
@@ -96,12 +98,19 @@ static struct sim *sim_new(unsigned layout)
 	s->pool = aligned_alloc(64, s->pool_cap * sizeof(*s->pool));
 	s->counts = malloc(memmap_verify_counts_len(&s->m));
 	s->bitmap = malloc(memmap_verify_bitmap_words(&s->m) * sizeof(long));
+	if (layout != 64) {
+		s->store = aligned_alloc(PAGE_SIZE,
+					 memdesc_array_bytes(&s->m, layout));
+		memdesc_arrays_place(&s->m, layout, NUMA_NO_NODE, s->store,
+				     s->arrays);
+	}
 	return s;
 }
 
 static void sim_free(struct sim *s)
 {
 	free(s->memmap);
+	free(s->store);
 	free(s->pool);
 	free(s->counts);
 	free(s->bitmap);
@@ -136,8 +145,8 @@ static void sim_reset(struct sim *s, unsigned inject)
 		lazy_model_init(&s->lz, &s->m.sections, s->m.span_start,
 				s->m.span_end, s->state, init64, s);
 	} else {
-		memdesc_model_init(&s->md, &s->m, s->layout, s->pool,
-				   s->pool_cap);
+		memdesc_model_init(&s->md, &s->m, s->layout, s->arrays,
+				   s->pool, s->pool_cap);
 		memdesc_verify_poison(&s->md);
 		memdesc_verify_enable_counts(&s->md, s->counts,
 					     memmap_verify_counts_len(&s->m));

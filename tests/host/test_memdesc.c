@@ -18,6 +18,7 @@
 #define MAX_RANGES	16
 #define NTHREADS	4
 #define FUZZ_OPS	20000
+#define MEMMAP_SENTINEL	0x5a	/* the unused 64-byte memmap's bytes */
 #define FUZZ_LIVE	512
 
 struct sim {
@@ -25,6 +26,9 @@ struct sim {
 	struct mem_section table[MAX_SECTIONS];
 	struct pfn_range ranges[MAX_RANGES];
 	struct page *memmap;
+	uint64_t memmap_bytes;		/* the 64-byte memmap, never used */
+	void *store;			/* the layout's arrays, back to back */
+	void *arrays[MAX_SECTIONS];
 	struct memdesc_model md;
 	struct memdesc_desc *pool;
 	uint64_t pool_cap;
@@ -60,6 +64,8 @@ static struct sim *sim_new(const struct decl *d, unsigned layout)
 	for (unsigned i = 0; i < 3 && d->sec[i].n; i++)
 		nsec += d->sec[i].n;
 	s->memmap = aligned_alloc(PAGE_SIZE, nsec * SECTION_MEMMAP_BYTES);
+	s->memmap_bytes = nsec * SECTION_MEMMAP_BYTES;
+	memset(s->memmap, MEMMAP_SENTINEL, s->memmap_bytes);
 	memmap_model_init(&s->m, s->table, MAX_SECTIONS, s->ranges, MAX_RANGES);
 	nsec = 0;
 	for (unsigned i = 0; i < 3 && d->sec[i].n; i++) {
@@ -75,13 +81,21 @@ static struct sim *sim_new(const struct decl *d, unsigned layout)
 	s->pool = aligned_alloc(64, s->pool_cap * sizeof(*s->pool));
 	s->counts = malloc(memmap_verify_counts_len(&s->m));
 	s->bitmap = malloc(memmap_verify_bitmap_words(&s->m) * sizeof(long));
-	memdesc_model_init(&s->md, &s->m, layout, s->pool, s->pool_cap);
+	/* One block per node, node 1's first, as a driver allocates them. */
+	s->store = aligned_alloc(PAGE_SIZE, memdesc_array_bytes(&s->m, layout));
+	memdesc_arrays_place(&s->m, layout, 1, s->store, s->arrays);
+	memdesc_arrays_place(&s->m, layout, 0, (char *)s->store +
+			     memdesc_node_sections(&s->m, 1) *
+			     memdesc_section_bytes(layout), s->arrays);
+	memdesc_model_init(&s->md, &s->m, layout, s->arrays, s->pool,
+			   s->pool_cap);
 	return s;
 }
 
 static void sim_free(struct sim *s)
 {
 	free(s->memmap);
+	free(s->store);
 	free(s->pool);
 	free(s->counts);
 	free(s->bitmap);
@@ -133,6 +147,16 @@ static bool sim_verify(struct sim *s)
 	return !memdesc_verify_all(&s->md, s->bitmap, s->err, sizeof(s->err));
 }
 
+static bool untouched(const void *p, uint64_t len, uint8_t byte)
+{
+	const uint8_t *b = p;
+
+	for (uint64_t i = 0; i < len; i++)
+		if (b[i] != byte)
+			return false;
+	return true;
+}
+
 static bool host_avx2(void)
 {
 	return __builtin_cpu_supports("avx2");
@@ -172,6 +196,9 @@ static void test_inits(const struct decl *d, unsigned layout)
 	report(sim_verify(s), "layout %u, %u threads on sections %s", layout,
 	       NTHREADS, s->err);
 	report(s->md.pool.failed == 0, "layout %u: pool never empty", layout);
+	report(untouched(s->memmap, s->memmap_bytes, MEMMAP_SENTINEL),
+	       "layout %u: only its own arrays written (64-byte memmap intact)",
+	       layout);
 	report_prefix_pop();
 	sim_free(s);
 }
@@ -324,7 +351,7 @@ static void test_pool_empty(unsigned layout)
 	unsigned n = 0, k = 0;
 	bool ok;
 
-	memdesc_model_init(&s->md, &s->m, layout, s->pool,
+	memdesc_model_init(&s->md, &s->m, layout, s->arrays, s->pool,
 			   memdesc_init_descs(&s->m));
 	sim_init(s, 1, PAGES_PER_SECTION, NULL, 0);
 	ok = s->md.pool.failed == 0;
