@@ -232,8 +232,8 @@ static void collect_zones(struct lazy_exp *lx)
 				widest = w;
 				lx->fg = lx->nzones;
 			}
-			lx->zones[lx->nzones++] = (struct lazy_zone){
-				z, z->start_pfn, z->end_pfn, nid };
+			lazy_zone_init(&lx->zones[lx->nzones++], &lx->lz, z,
+				       z->start_pfn, z->end_pfn, nid);
 		}
 }
 

@@ -68,12 +68,29 @@ struct memmap_lazy {
 	uint64_t by_boot, by_grow, by_background;
 };
 
-/* Where a zone is, for growing it: its span and node. */
+/* Where a zone is, for growing it: its span and node, and where its
+ * growth stands. Set up by lazy_zone_init(). */
 struct lazy_zone {
 	void *zone;			/* passed to the alloc callback */
 	uint64_t start_pfn, end_pfn;
 	unsigned nid;
+	/* Section indexes [first, end): every present section of node nid
+	 * touching the span, so growth never walks the holes around it (on
+	 * q35 with 1 TiB, ZONE_NORMAL's RAM starts at 1 TiB, 8160 sections
+	 * after the zone's 4 GiB start). */
+	uint64_t first, end;
+	/* Atomic: sections [first, cursor) are DONE, so growth starts at
+	 * cursor instead of rescanning them; a hint that only rises, reset
+	 * to first by lazy_boot(). */
+	uint64_t cursor;
 };
+
+/* Fills @z for the zone @zone spanning pfns [start_pfn, end_pfn) of node
+ * @nid in @lz's model. Walks the zone's sections once: part of setting up
+ * the model (as the section table is), before boot's timed work. */
+void lazy_zone_init(struct lazy_zone *z, const struct memmap_lazy *lz,
+		    void *zone, uint64_t start_pfn, uint64_t end_pfn,
+		    unsigned nid);
 
 /* Sets @lz up over the present sections of [span_start, span_end)
  * (section aligned) of @t, with @state (LAZY_STATE_BYTES per section of
@@ -87,13 +104,13 @@ void lazy_model_init(struct memmap_lazy *lz, const struct section_table *t,
  * Keeps inject. The layout's own zones are the caller's to reset. */
 void lazy_reset(struct memmap_lazy *lz);
 
-/* Boot's share, per zone of @zones (n of them): blocks of the first
- * present section of node z->nid touching the zone's span, in order,
- * until one lies in the zone, so each zone can serve its first
- * allocations; a zone that already has a block done (section 0 holds
- * ZONE_DMA and the start of ZONE_DMA32) is left as it is. Returns the
- * blocks it initialized. */
-unsigned lazy_boot(struct memmap_lazy *lz, const struct lazy_zone *zones,
+/* Boot's share, per zone of @zones (n of them): resets the zone's growth
+ * cursor, then claims blocks of the first present section of node z->nid
+ * touching the zone's span, in order, until one lies in the zone, so each
+ * zone can serve its first allocations; a zone that already has a block
+ * done (section 0 holds ZONE_DMA and the start of ZONE_DMA32) is left as
+ * it is. Returns the blocks it initialized. */
+unsigned lazy_boot(struct memmap_lazy *lz, struct lazy_zone *zones,
 		   unsigned n);
 
 /* Claims and initializes unclaimed blocks of the first section of @z's
@@ -101,14 +118,14 @@ unsigned lazy_boot(struct memmap_lazy *lz, const struct lazy_zone *zones,
  * Returns 1 if it did, 0 if every block is claimed but some other CPU is
  * still initializing one (worth waiting for), -1 if every such section is
  * done. */
-int lazy_grow(struct memmap_lazy *lz, const struct lazy_zone *z);
+int lazy_grow(struct memmap_lazy *lz, struct lazy_zone *z);
 
 /* Allocation with on-demand growth: @alloc from @z; when it fails, grow
  * the zone by a block and retry; while other CPUs are initializing
  * its last blocks, wait for them (bounded: LAZY_BUSY_RETRIES). NULL when
  * the zone is fully initialized and still has nothing. *grew tells
  * whether this call initialized a block itself. */
-void *lazy_alloc(struct memmap_lazy *lz, const struct lazy_zone *z,
+void *lazy_alloc(struct memmap_lazy *lz, struct lazy_zone *z,
 		 unsigned order, lazy_alloc_fn *alloc, void *arg, bool *grew);
 
 /* A helper's loop: takes sections from a shared cursor and initializes

@@ -76,23 +76,26 @@ static void free_fn(struct sim *s, struct zone *z, void *b)
 }
 
 /* Node 0: sections 0-3 (DMA, DMA32) with holes and reserved ranges;
- * node 1: sections 32-35 (NORMAL). */
-static struct sim *sim_new(unsigned layout)
+ * node 1: sections 32-35 (NORMAL). @far: node 0 has NORMAL instead, at
+ * sections 36-39, after a hole from 4 GiB, as q35 puts RAM above 4 GiB at
+ * 1 TiB on a 1 TiB guest. */
+static struct sim *sim_new(unsigned layout, bool far)
 {
 	struct sim *s = calloc(1, sizeof(*s));
+	uint64_t high = 4 * GiB + (far ? 512 * MiB : 0);
 
 	s->layout = layout;
 	s->memmap = aligned_alloc(PAGE_SIZE, NSEC * SECTION_MEMMAP_BYTES);
 	memmap_model_init(&s->m, s->table, MAX_SECTIONS, s->ranges, MAX_RANGES);
 	section_add(&s->m, 0, section_nr_to_pfn(4), 0, s->memmap);
-	section_add(&s->m, section_nr_to_pfn(32), section_nr_to_pfn(36), 1,
-		    s->memmap + 4 * PAGES_PER_SECTION);
+	section_add(&s->m, PFN(high), PFN(high) + 4 * PAGES_PER_SECTION,
+		    far ? 0 : 1, s->memmap + 4 * PAGES_PER_SECTION);
 	memmap_add_free_range(&s->m, 1, 159);
 	memmap_add_free_range(&s->m, PFN(1 * MiB), PFN(300 * MiB) + 3);
 	memmap_add_free_range(&s->m, PFN(301 * MiB), PFN(512 * MiB) - 9);
-	memmap_add_free_range(&s->m, PFN(4 * GiB), PFN(4 * GiB + 200 * MiB) + 1);
-	memmap_add_free_range(&s->m, PFN(4 * GiB + 260 * MiB),
-			      PFN(4 * GiB + 512 * MiB));
+	memmap_add_free_range(&s->m, PFN(high), PFN(high + 200 * MiB) + 1);
+	memmap_add_free_range(&s->m, PFN(high + 260 * MiB),
+			      PFN(high + 512 * MiB));
 	s->pool_cap = ALIGN_UP(memdesc_init_descs(&s->m) + s->m.usable_pages +
 			       4096, 64);
 	s->pool = aligned_alloc(64, s->pool_cap * sizeof(*s->pool));
@@ -129,8 +132,8 @@ static void collect_zones(struct sim *s)
 				continue;
 			if (nid == 0 && zt == ZONE_DMA32)
 				s->fg = s->nzones;
-			s->zones[s->nzones++] = (struct lazy_zone){
-				z, z->start_pfn, z->end_pfn, nid };
+			lazy_zone_init(&s->zones[s->nzones++], &s->lz, z,
+				       z->start_pfn, z->end_pfn, nid);
 		}
 }
 
@@ -168,7 +171,7 @@ static int sim_verify(struct sim *s)
  * the blocks up to each zone's first. */
 static void test_boot(unsigned layout)
 {
-	struct sim *s = sim_new(layout);
+	struct sim *s = sim_new(layout, false);
 	bool served = true;
 	unsigned booted;
 
@@ -254,7 +257,7 @@ static int race_round(struct sim *s, unsigned helpers, unsigned inject,
 
 static void test_race(unsigned layout)
 {
-	struct sim *s = sim_new(layout);
+	struct sim *s = sim_new(layout, false);
 	unsigned bad = 0, grew_total = 0, grew;
 
 	for (unsigned r = 0; r < ROUNDS && !bad; r++) {
@@ -269,13 +272,58 @@ static void test_race(unsigned layout)
 	sim_free(s);
 }
 
+/* The zone of type @zt on node 0. */
+static unsigned zone_index(const struct sim *s, unsigned zt)
+{
+	for (unsigned k = 0; k < s->nzones; k++)
+		if (s->zones[k].nid == 0 && s->zones[k].zone ==
+		    (s->layout == 64 ? (void *)&s->m.nodes[0].zones[zt] :
+				       (void *)&s->md.zones[0][zt]))
+			return k;
+	return s->nzones;
+}
+
+/* ZONE_NORMAL's RAM starts 4 sections after the zone does: growth starts
+ * at the first present section, walks the zone once (its cursor ends at
+ * the zone's last section) and serves every block of it. */
+static void test_far_normal(unsigned layout)
+{
+	struct sim *s = sim_new(layout, true);
+	struct grower g = { .s = s };
+	unsigned booted, k;
+	struct lazy_zone *z;
+
+	sim_reset(s, 0);
+	k = zone_index(s, ZONE_NORMAL);
+	z = &s->zones[k < s->nzones ? k : 0];
+	s->fg = k < s->nzones ? k : 0;
+	booted = lazy_boot(&s->lz, s->zones, s->nzones);
+	report(k < s->nzones && pfn_to_section_nr(z->start_pfn) == 32 &&
+		       z->first == 36 && z->end == 40 && booted == 6,
+	       "lazy%u: NORMAL spans from section %lu, grows from %lu to %lu; "
+	       "boot inits %u blocks", layout,
+	       (unsigned long)pfn_to_section_nr(z->start_pfn),
+	       (unsigned long)z->first, (unsigned long)z->end, booted);
+	grower_thread(&g);
+	report(g.n == 4 * LAZY_BLOCKS - 15 && z->cursor == z->end,
+	       "lazy%u: one grower drains NORMAL (%u of %u blocks), its cursor "
+	       "at %lu", layout, g.n, (unsigned)(4 * LAZY_BLOCKS),
+	       (unsigned long)z->cursor);
+	for (unsigned i = 0; i < g.n; i++)
+		free_fn(s, z->zone, g.blocks[i]);
+	lazy_finish(&s->lz);
+	report(!sim_verify(s), "lazy%u: far NORMAL then finish verifies%s%s",
+	       layout, s->err[0] ? ": " : "", s->err);
+	sim_free(s);
+}
+
 static void test_injections(unsigned layout)
 {
 	static const unsigned bits[] = { LAZY_INJECT_SKIP, LAZY_INJECT_DOUBLE };
 	static const char *const names[] = { "skip", "double" };
 
 	for (unsigned i = 0; i < ARRAY_SIZE(bits); i++) {
-		struct sim *s = sim_new(layout);
+		struct sim *s = sim_new(layout, false);
 		unsigned grew;
 		int r = race_round(s, 0, bits[i], &grew);
 
@@ -293,6 +341,7 @@ int main(void)
 	for (unsigned l = 0; l < ARRAY_SIZE(layouts); l++) {
 		test_boot(layouts[l]);
 		test_race(layouts[l]);
+		test_far_normal(layouts[l]);
 		test_injections(layouts[l]);
 	}
 	return report_summary();
