@@ -66,6 +66,7 @@ static const unsigned inject_bits[] = { LAZY_INJECT_SKIP, LAZY_INJECT_DOUBLE };
 /* What one pass measured. */
 struct pass {
 	uint64_t ready_ns;		/* reset + boot: before the first alloc */
+	uint64_t state_ns, boot_ns;	/* its two parts */
 	uint64_t complete_ns;		/* every section done, from the start */
 	uint64_t work_ns;		/* boot + growing allocs + background */
 	uint64_t fg_allocs, grow_allocs;
@@ -252,6 +253,8 @@ static void reset_layout(struct lazy_exp *lx)
 		lazy_model_init(&lx->lz, &m->sections, m->span_start,
 				m->span_end, lx->state, init_md, lx);
 	}
+	if (lx->st.fill)	/* the boot's fastest cached fill */
+		lx->lz.clear = lx->st.fill;
 	collect_zones(lx);
 }
 
@@ -313,8 +316,11 @@ static void run_pass(struct lazy_exp *lx, unsigned threads, struct pass *p)
 	__atomic_store_n(&lx->lz.inject, lx->inject, __ATOMIC_RELEASE);
 	lx->t0 = now_ns();
 	lazy_reset(&lx->lz);
+	t = now_ns();
+	p->state_ns = t - lx->t0;
 	lazy_boot(&lx->lz, lx->zones, lx->nzones);
 	p->ready_ns = MAX(now_ns() - lx->t0, 1);
+	p->boot_ns = lx->t0 + p->ready_ns - t;
 	p->work_ns = p->ready_ns;
 	p->helpers = n - 1;
 	if (w.n)
@@ -419,6 +425,8 @@ static void emit(struct lazy_exp *lx, const struct pass *p, unsigned threads,
 	json_u64(j, "nodes", lx->c->m->nodes);
 	json_u64(j, "sections", lx->s.sections);
 	json_u64(j, "ready_ns", p->ready_ns);
+	json_u64(j, "state_ns", p->state_ns);
+	json_u64(j, "boot_ns", p->boot_ns);
 	json_u64(j, "boot_blocks", lz->by_boot);
 	json_u64(j, "grown_blocks", lz->by_grow);
 	json_u64(j, "background_blocks", lz->by_background);

@@ -30,6 +30,7 @@
  * allocator as callbacks. Nothing here prints, times or allocates. */
 #ifndef MM_MEMMAP_LAZY_H
 #define MM_MEMMAP_LAZY_H
+#include "mm/copy.h"
 #include "mm/section.h"
 
 /* Claim units per section. */
@@ -62,6 +63,9 @@ struct memmap_lazy {
 				 * blocks initialized */
 	lazy_init_fn *init;
 	void *init_arg;
+	fill_fn *clear;		/* how lazy_reset() zeroes the state:
+				 * fill_gpr unless the caller sets a
+				 * faster kernel of the machine's */
 	uint64_t bg_next;	/* atomic: next section index for helpers */
 	unsigned inject;	/* LAZY_INJECT_* (atomic) */
 	/* Blocks initialized, by who (atomic counters). */
