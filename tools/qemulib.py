@@ -654,6 +654,11 @@ def run(cfg, log, timeout=300, kernel=None, media=None, on_output=None, poll=0.2
 	records, bad = parse_serial(text)
 	status = status_from_exit(proc.returncode, timed_out)
 	error = ""
+	if status == PASS and verdict(text) != "PASS":
+		# QEMU's own failures (an option it refuses, no /dev/kvm) exit 1
+		# too, the code the kernel's passing exit produces: a pass needs
+		# the kernel's verdict line as well.
+		status = CRASH
 	if status == CRASH and not halted:
 		error = read_log(errlog).split("\n", 1)[-1].strip()[-2000:]
 	return RunResult(status, proc.returncode, round(wall, 3), str(log), argv,
