@@ -83,10 +83,9 @@ void lazy_model_init(struct memmap_lazy *lz, const struct section_table *t,
 
 void lazy_reset(struct memmap_lazy *lz)
 {
-	/* The only part of boot that grows with RAM (2 bytes a section,
-	 * 16 KiB at 1 TiB), so a fill kernel, not memset's rep stosb: that
-	 * runs at 0.65 GB/s under TCG, 25 us of a 0.1 ms time-to-ready at
-	 * 1 TiB (docs/memdesc.md). */
+	/* The only part of boot that grows with RAM (2 bytes a section
+	 * of the span, 16 KiB per TiB), so a fill kernel, not memset's rep
+	 * stosb, which runs at 0.65 GB/s under TCG (docs/memdesc.md). */
 	lz->clear(lz->next, 0, lz->nr * LAZY_STATE_BYTES);
 	lz->bg_next = 0;
 	lz->by_boot = lz->by_grow = lz->by_background = 0;
