@@ -68,9 +68,9 @@ KCFLAGS_SIMD := -msse2
 
 # Under QEMU's TCG a guest loop that straddles a 4 KiB page boundary cannot
 # chain its translation blocks: every iteration goes back through the TB
-# lookup. A fill kernel or memmap init that the linker happened to put
-# across a page ran 3x slower (lazy8's block init: 24 against 8 us), so
-# timings moved with unrelated code changes. The algorithm code (mm/) starts
+# lookup. A build whose mm/ functions happened to straddle pages ran
+# lazy8's block init 3x slower (24 against 8 us), so timings moved with
+# unrelated code changes. The algorithm code (mm/) starts
 # each function on its own page: no function under 4 KiB crosses one.
 $(B)/k/mm/%.o: KCFLAGS_GPR += -falign-functions=4096
 $(B)/k/mm/%_simd.o: KCFLAGS_SIMD += -falign-functions=4096
